@@ -1,0 +1,11 @@
+"""Built-in evaluation protocols."""
+
+from __future__ import annotations
+
+from strbench import hookimpl
+from strbench.protocols import BUILTIN_PROTOCOLS
+
+
+@hookimpl
+def strbench_protocols() -> list:
+    return list(BUILTIN_PROTOCOLS)

@@ -1,0 +1,81 @@
+"""``strbench`` command line: argparse sub-commands, each in its own ``cmd_*`` module.
+
+Every command module exposes ``register(subparsers)`` which adds its parser and sets
+``func=run`` where ``run(args, host) -> int``. Plugins add options through the
+``strbench_addoption`` hook. :class:`strbench.StrbenchError` becomes a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from strbench import __version__
+from strbench.errors import StrbenchError
+from strbench.plugins import PluginHost, parse_plugin_args
+
+COMMANDS = (
+    "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "rescore", "plugins",
+)
+
+
+def _command_modules() -> list[tuple[str, object]]:
+    found = []
+    for name in COMMANDS:
+        try:
+            found.append((name, importlib.import_module(f"strbench.cli.cmd_{name}")))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"strbench.cli.cmd_{name}":
+                raise
+    return found
+
+
+def _pre_parse(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse the options that decide which plugins load, before the full parser exists."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("-p", dest="plugin_args", action="append", default=[])
+    known, _ = pre.parse_known_args(argv)
+    return known
+
+
+def build_parser(host: PluginHost) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="strbench", description="Benchmark harness and plugin registry for scene text recognition."
+    )
+    parser.add_argument("--version", action="version", version=f"strbench {__version__}")
+    parser.add_argument(
+        "-p", dest="plugin_args", action="append", default=[], metavar="NAME",
+        help="load plugin module NAME, or block a plugin with 'no:NAME' (repeatable); "
+             "set STRBENCH_DISABLE_PLUGIN_AUTOLOAD=1 to skip entry-point discovery",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, only results and errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module in _command_modules():
+        module.register(sub)  # type: ignore[attr-defined]
+        host.addoption(sub.choices[name], name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    blocked, load = parse_plugin_args(_pre_parse(argv).plugin_args)
+    from strbench import ui
+
+    try:
+        host = PluginHost(blocked=blocked, load=load)
+        parser = build_parser(host)
+        args = parser.parse_args(argv)
+        ui.configure(quiet=args.quiet)
+        return int(args.func(args, host) or 0)
+    except StrbenchError as exc:
+        ui.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        ui.error("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""clovaai-format LMDB datasets (DTRB, parseq, PaddleOCR, OpenOCR).
+
+Keys: ``num-samples`` (ASCII integer), ``image-%09d`` (encoded image bytes) and ``label-%09d``
+(UTF-8), indices starting at 1. Missing keys raise :class:`SampleError` for that sample only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import lmdb
+
+from strbench.data.base import DatasetFormat, RawSample, SampleSource
+from strbench.errors import DataError, SampleError
+
+
+def image_key(index: int) -> bytes:
+    return b"image-%09d" % index
+
+
+def label_key(index: int) -> bytes:
+    return b"label-%09d" % index
+
+
+def open_env(path: Path, *, readonly: bool = True) -> lmdb.Environment:
+    try:
+        return lmdb.open(str(path), readonly=readonly, lock=False, readahead=False, meminit=False,
+                         max_readers=64, subdir=True)
+    except lmdb.Error as exc:
+        raise DataError(f"cannot open LMDB {path}: {exc}") from exc
+
+
+class LmdbSource(SampleSource):
+    """One LMDB folder. The environment is opened lazily per process (safe for DataLoader workers)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.location = str(path)
+        self._env: lmdb.Environment | None = None
+        self._pid: int | None = None
+        with open_env(path).begin() as txn:
+            raw = txn.get(b"num-samples")
+        if raw is None:
+            raise DataError(f"{path}: LMDB has no 'num-samples' key; it is not a clovaai-format dataset "
+                            f"(rebuild it with 'strbench data convert')")
+        try:
+            self._n = int(raw.decode("ascii").strip())
+        except (UnicodeDecodeError, ValueError):
+            raise DataError(f"{path}: 'num-samples' is {raw[:20]!r}, not an integer; rebuild the LMDB") from None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _txn_get(self, key: bytes) -> bytes | None:
+        if self._env is None or self._pid != os.getpid():
+            self._env = open_env(self.path)
+            self._pid = os.getpid()
+        with self._env.begin() as txn:
+            return txn.get(key)
+
+    def key(self, index: int) -> str:
+        return f"{index + 1:09d}"
+
+    def label(self, index: int) -> str:
+        key = self.key(index)
+        raw = self._txn_get(label_key(index + 1))
+        if raw is None:
+            raise SampleError(key, f"LMDB {self.path} has no 'label-{key}' although num-samples is {self._n}; "
+                                   f"check 'strbench data validate {self.path}'")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SampleError(key, "label is not valid UTF-8; fix the label and rebuild the LMDB") from None
+
+    def read(self, index: int) -> RawSample:
+        label = self.label(index)
+        key = self.key(index)
+        image = self._txn_get(image_key(index + 1))
+        if image is None:
+            raise SampleError(key, f"LMDB {self.path} has no 'image-{key}'; rebuild the LMDB")
+        return RawSample(key, image, label)
+
+    def close(self) -> None:
+        if self._env is not None:
+            self._env.close()
+            self._env = None
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_env"] = None
+        state["_pid"] = None
+        return state
+
+
+class LmdbFormat(DatasetFormat):
+    name = "lmdb"
+    description = "clovaai LMDB (num-samples, image-%09d, label-%09d; 1-based)"
+
+    def detect(self, path: Path) -> bool:
+        return path.is_dir() and (path / "data.mdb").is_file()
+
+    def open(self, path: Path) -> SampleSource:
+        return LmdbSource(path)

@@ -1,0 +1,143 @@
+"""Open datasets and iterate them as preprocessed batches.
+
+Image decoding and preprocessing run in DataLoader worker processes. A sample that cannot be
+read or decoded never aborts the run and is never replaced: it travels with the batch as a
+``(key, reason)`` skip, which the caller counts and reports.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from strbench.data.base import DatasetFormat, SampleSource
+from strbench.data.folder import FolderFormat
+from strbench.data.lmdb_format import LmdbFormat
+from strbench.errors import DataError, SampleError
+from strbench.preprocess import collate, preprocess_image
+from strbench.types import Batch, InputSpec
+
+BUILTIN_FORMATS: tuple[DatasetFormat, ...] = (LmdbFormat(), FolderFormat())
+WORKER_TIMEOUT_S = 600
+
+
+def open_dataset(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[str, DatasetFormat] | None = None) -> SampleSource:
+    """Open ``path`` with the first format that recognises it (LMDB, then folder/label file)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"dataset not found: {path}")
+    candidates = list(formats.values() if isinstance(formats, Mapping) else formats or BUILTIN_FORMATS)
+    for fmt in candidates:
+        if fmt.detect(path):
+            return fmt.open(path)
+    names = ", ".join(f.name for f in candidates)
+    raise DataError(f"{path}: not a dataset in any known format ({names}); expected an LMDB folder "
+                    f"(data.mdb) or a 'path<TAB>label' file / a folder with gt.txt")
+
+
+def decode_image(data: bytes, key: str) -> np.ndarray:
+    """Decode encoded image bytes to an RGB uint8 ``HxWx3`` array or raise :class:`SampleError`."""
+    if not data:
+        raise SampleError(key, "image is empty (0 bytes)")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            rgb = np.asarray(img.convert("RGB"))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise SampleError(key, f"cannot decode image ({type(exc).__name__}: {exc}); the file is corrupt or "
+                               f"truncated: replace it or remove the sample") from None
+    if rgb.shape[0] == 0 or rgb.shape[1] == 0:
+        raise SampleError(key, f"image has zero size {rgb.shape[1]}x{rgb.shape[0]}")
+    return rgb
+
+
+@dataclass
+class LoadedBatch:
+    """One batch: the model input, the raw labels, source indices and the samples skipped in it."""
+
+    batch: Batch
+    labels: list[str]
+    indices: list[int]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+class _SampleDataset(torch.utils.data.Dataset):
+    def __init__(self, source: SampleSource, spec: InputSpec, indices: Sequence[int]) -> None:
+        self.source, self.spec, self.indices = source, spec, list(indices)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int) -> tuple[Any, ...]:
+        index = self.indices[i]
+        try:
+            sample = self.source.read(index)
+            rgb = decode_image(sample.image, sample.key)
+            if self.spec.resize == "none":
+                return ("ok", index, sample.key, sample.label, None, 0, rgb)
+            chw, unclamped = preprocess_image(rgb, self.spec)
+            return ("ok", index, sample.key, sample.label, chw, unclamped, None)
+        except SampleError as exc:
+            return ("skip", index, exc.key, exc.reason, None, 0, None)
+        except Exception as exc:  # a preprocessing bug must name the sample, not kill the worker
+            key = _safe_key(self.source, index)
+            return ("skip", index, key, f"preprocessing failed: {type(exc).__name__}: {exc}", None, 0, None)
+
+
+def _safe_key(source: SampleSource, index: int) -> str:
+    try:
+        return source.key(index)
+    except Exception:
+        return f"#{index}"
+
+
+class _Collate:
+    def __init__(self, spec: InputSpec) -> None:
+        self.spec = spec
+
+    def __call__(self, items: list[tuple[Any, ...]]) -> LoadedBatch:
+        ok = [it for it in items if it[0] == "ok"]
+        skipped = [(it[2], it[3]) for it in items if it[0] == "skip"]
+        keys = [it[2] for it in ok]
+        if self.spec.resize == "none":
+            batch = Batch(keys=keys, raw=[it[6] for it in ok])
+        else:
+            batch = collate(keys, [it[4] for it in ok], [it[5] for it in ok], self.spec)
+        return LoadedBatch(batch=batch, labels=[it[3] for it in ok], indices=[it[1] for it in ok], skipped=skipped)
+
+
+def make_loader(
+    source: SampleSource,
+    input_spec: InputSpec,
+    *,
+    batch_size: int,
+    shuffle: bool = False,
+    workers: int = 0,
+    seed: int = 0,
+    drop_last: bool = False,
+    indices: Sequence[int] | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.utils.data.DataLoader:
+    """A DataLoader yielding :class:`LoadedBatch` objects over ``source`` (or ``indices`` of it)."""
+    dataset = _SampleDataset(source, input_spec, range(len(source)) if indices is None else indices)
+    if generator is None and shuffle:
+        generator = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        num_workers=workers,
+        collate_fn=_Collate(input_spec),
+        drop_last=drop_last,
+        generator=generator,
+        persistent_workers=False,
+        timeout=WORKER_TIMEOUT_S if workers > 0 else 0,
+    )
+
