@@ -126,7 +126,9 @@ def _first(names: list[str]) -> str:
     return shown + (f", ... ({len(names) - _SHOW} more)" if len(names) > _SHOW else "")
 
 
-def load_into(module: torch.nn.Module, state: Mapping[str, torch.Tensor], *, source: str, strict: bool = True) -> None:
+def load_into(
+    module: torch.nn.Module, state: Mapping[str, torch.Tensor], *, source: str, strict: bool = True
+) -> None:
     """Copy ``state`` into ``module``, reporting all mismatches at once.
 
     Shape mismatches are always an error. With ``strict=True`` missing and unexpected keys are
