@@ -81,6 +81,17 @@ class Algorithm(ABC):
             raise UsageError(f"algorithm {self.name!r} has no variant {key!r}; choose one of: {known}")
         return self.variants[key]
 
+    def resolve_weights(self, variant: str, spec: str) -> Path:
+        """Turn the user's ``--weights`` value into a local file.
+
+        The default accepts an existing path; plugins override it to add aliases (e.g. a release
+        name that is downloaded and converted on first use).
+        """
+        path = Path(spec).expanduser()
+        if not path.exists():
+            raise UsageError(f"weights file not found: {spec}")
+        return path
+
     @abstractmethod
     def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> Recognizer:
         """Build the model for ``variant``, load ``weights`` (``None``: the variant's defaults or an

@@ -119,6 +119,10 @@ class PluginHost:
             self._info[name] = info
             return
         info.version = getattr(plugin, "__version__", None)
+        if source == "builtin":
+            from strbench import __version__
+
+            info.version = __version__
         self._register(plugin, name, info)
 
     def _register(self, plugin: Any, name: str, info: PluginInfo) -> None:

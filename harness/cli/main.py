@@ -54,7 +54,11 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in _command_modules():
         module.register(sub)  # type: ignore[attr-defined]
-        host.addoption(sub.choices[name], name)
+        command_parser = sub.choices[name]
+        before = {action.dest for action in command_parser._actions}
+        host.addoption(command_parser, name)
+        added = {action.dest for action in command_parser._actions} - before
+        command_parser.set_defaults(plugin_option_dests=tuple(sorted(added)))
     return parser
 
 

@@ -1,0 +1,72 @@
+"""``strbench leaderboard``: render the records under results/ as markdown, HTML, CSV or a terminal table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.table import Table
+
+from strbench import leaderboard as lb
+from strbench import ui
+from strbench.plugins import PluginHost
+from strbench.records import atomic_write_bytes
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("leaderboard", help="render leaderboards from result records")
+    p.add_argument("--results-dir", type=Path, default=Path("results"))
+    p.add_argument("--format", choices=("terminal", "markdown", "html", "csv"), default="terminal")
+    p.add_argument("--output", "-o", type=Path, help="write to this file instead of standard output")
+    p.add_argument("--group", default=lb.DEFAULT_GROUP, help="suite group whose averages are shown")
+    p.add_argument("--protocol", help="only rows of this protocol id")
+    p.add_argument("--include-subsets", action="store_true", help="include --limit subset runs")
+    p.add_argument("--include-synthetic", action="store_true", help="include runs on the synthetic default set")
+    p.add_argument("--plot", type=Path, help="also write the speed-accuracy scatter plot (PNG)")
+    p.set_defaults(func=run)
+
+
+def untrained_algorithms(host: PluginHost, rows: list[lb.Row]) -> list[str]:
+    trained = {r.algorithm for r in rows if r.trained}
+    out = []
+    for name, algo in sorted(host.algorithms().items()):
+        if name not in trained and all(v.default_weights is None for v in algo.variants.values()):
+            out.append(f"{name} ({', '.join(algo.variants)})")
+    return out
+
+
+def run(args: argparse.Namespace, host: PluginHost) -> int:
+    rows = lb.collect_rows(args.results_dir, group=args.group, include_subsets=args.include_subsets,
+                           include_synthetic=args.include_synthetic)
+    if args.protocol:
+        rows = [r for r in rows if r.protocol.split("@")[0] == args.protocol]
+    if not rows:
+        ui.warn(f"no records found under {args.results_dir}")
+    extra = lb.notes([], args.group, untrained_algorithms(host, rows))[2:]
+    plot_png = None
+    if args.plot or args.format == "html":
+        from strbench.perf.plot import speed_accuracy_png
+
+        plot_png = speed_accuracy_png(rows, args.group)
+        if args.plot and plot_png:
+            atomic_write_bytes(args.plot, plot_png)
+    if args.format == "terminal":
+        header, cells = lb.table(rows, args.group)
+        table = Table(title="strbench leaderboard")
+        for col in header:
+            table.add_column(col, overflow="fold")
+        for row in cells:
+            table.add_row(*row)
+        ui.console.print(table)
+        for note in lb.notes(rows, args.group, untrained_algorithms(host, rows)):
+            ui.console.print(f"- {note}")
+        return 0
+    text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra),
+            "html": lambda: lb.to_html(rows, args.group, plot_png, extra),
+            "csv": lambda: lb.to_csv(rows, args.group)}[args.format]()
+    if args.output:
+        atomic_write_bytes(args.output, text.encode("utf-8"))
+        ui.info(f"written: {args.output}")
+    else:
+        print(text, end="")
+    return 0

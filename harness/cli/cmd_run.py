@@ -1,0 +1,55 @@
+"""``strbench run``: evaluate an algorithm on the benchmark suite and write a result record."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from strbench import ui
+from strbench.cli.common import add_algorithm_args, plugin_options, resolve_device
+from strbench.plugins import PluginHost
+from strbench.report import print_run_summary
+from strbench.runinfo import RunInfo
+from strbench.runner import run_benchmark
+
+
+def add_run_args(p: argparse.ArgumentParser) -> None:
+    add_algorithm_args(p)
+    p.add_argument("--data-root", type=Path, help="folder holding the benchmark sets (clovaai LMDB folders or "
+                                                  "folder + label files); default: the embedded synthetic set")
+    p.add_argument("--suite", default="standard", help="benchmark suite (default: standard)")
+    p.add_argument("--datasets", nargs="+", metavar="NAME", help="only these versions or groups (e.g. benchmark)")
+    p.add_argument("--protocol", help="evaluation protocol id (default: the plugin's default, e.g. lower36)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes (default 2)")
+    p.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32")
+    p.add_argument("--backend", choices=("torch", "onnx"), default="torch",
+                   help="torch: the plugin's model; onnx: export and run through ONNX Runtime")
+    p.add_argument("--onnx-model", type=Path, help="with --backend onnx: use this exported model")
+    p.add_argument("--limit", type=int, help="evaluate only the first N samples of each set (marked as a subset)")
+    p.add_argument("--results-dir", type=Path, default=Path("results"))
+    p.add_argument("--tag", default="", help="free text added to the record id")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="evaluate an algorithm on the benchmark suite and write a record")
+    add_run_args(p)
+    p.add_argument("--perf", action="store_true", help="also measure latency/throughput/memory (see 'bench')")
+    p.set_defaults(func=run)
+
+
+def info_from_args(args: argparse.Namespace) -> RunInfo:
+    return RunInfo(
+        algorithm=args.plugin, variant=args.variant, weights=args.weights, data_root=args.data_root,
+        suite=args.suite, datasets=args.datasets, protocol=args.protocol, batch_size=args.batch_size,
+        workers=args.workers, device=resolve_device(args.device), precision=args.precision,
+        backend=args.backend, onnx_model=args.onnx_model, limit=args.limit, results_dir=args.results_dir,
+        tag=args.tag, perf=getattr(args, "perf", False), options=plugin_options(args),
+    )
+
+
+def run(args: argparse.Namespace, host: PluginHost) -> int:
+    path, record = run_benchmark(host, info_from_args(args))
+    print_run_summary(record)
+    ui.info(f"record written: {path}")
+    return 0

@@ -1,0 +1,43 @@
+"""Argument helpers shared by several commands."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import torch
+
+from strbench.errors import UsageError
+
+
+def add_algorithm_args(parser: argparse.ArgumentParser, *, weights: bool = True) -> None:
+    parser.add_argument("--plugin", required=True, metavar="NAME", help="algorithm to use (see 'strbench plugins')")
+    parser.add_argument("--backbone", "--variant", dest="variant", metavar="VARIANT",
+                        help="variant of the algorithm (e.g. a backbone); default: the plugin's default")
+    if weights:
+        parser.add_argument("--weights", metavar="PATH", help="weights file (or an alias the plugin documents); "
+                                                               "default: the variant's default, else untrained")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default)")
+
+
+def resolve_device(value: str) -> str:
+    if value == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if value.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(f"--device {value} requested but CUDA is not available on this machine; use --device cpu")
+    return value
+
+
+def plugin_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {dest: getattr(args, dest) for dest in getattr(args, "plugin_option_dests", ())}
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """``key=value`` strings to a dict (values stay strings; the consumer converts types)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set expects key=value, got {item!r}")
+        out[key.strip()] = value
+    return out

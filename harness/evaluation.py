@@ -1,0 +1,105 @@
+"""Run a recognizer over a dataset and score it: the accuracy pass of every benchmark run."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from strbench import ui
+from strbench.algorithm import Recognizer
+from strbench.data.base import SampleSource
+from strbench.data.loader import make_loader
+from strbench.errors import PluginError
+from strbench.metrics import BUILTIN_METRICS, Metric
+from strbench.protocols import BUILTIN_PROTOCOLS, Protocol
+from strbench.scoring import DatasetScore, SamplePrediction, score
+
+PRECISIONS = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+@dataclass
+class DatasetResult:
+    """Predictions and score of one dataset."""
+
+    predictions: list[SamplePrediction]
+    score: DatasetScore
+    seconds: float
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        return self.score.metrics
+
+
+def resolve_protocol(protocol: Protocol | str) -> Protocol:
+    if isinstance(protocol, Protocol):
+        return protocol
+    for p in BUILTIN_PROTOCOLS:
+        if p.id == protocol:
+            return p
+    from strbench.errors import UsageError
+
+    raise UsageError(f"unknown protocol {protocol!r}; built-in: {', '.join(p.id for p in BUILTIN_PROTOCOLS)}")
+
+
+def autocast(device: str, precision: str) -> contextlib.AbstractContextManager[Any]:
+    """Autocast context for ``precision`` (fp32: no-op)."""
+    dtype = PRECISIONS[precision]
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=torch.device(device).type, dtype=dtype)
+
+
+def predict_source(
+    recognizer: Recognizer,
+    source: SampleSource,
+    *,
+    batch_size: int = 64,
+    workers: int = 0,
+    precision: str = "fp32",
+    description: str = "",
+) -> tuple[list[SamplePrediction], float]:
+    """Predict every sample of ``source``; unreadable samples become counted skips."""
+    loader = make_loader(source, recognizer.input_spec, batch_size=batch_size, workers=workers)
+    out: list[SamplePrediction] = []
+    model_seconds = 0.0
+    with ui.progress() as bar, torch.inference_mode():
+        task = bar.add_task(description or source.location, total=len(source))
+        for item in loader:
+            for key, reason in item.skipped:
+                out.append(SamplePrediction(key, "", skip=reason))
+            if len(item.batch):
+                start = time.perf_counter()
+                with autocast(recognizer.device, precision):
+                    preds = recognizer.predict(item.batch.to(recognizer.device))
+                model_seconds += time.perf_counter() - start
+                if len(preds) != len(item.batch):
+                    raise PluginError(f"recognizer returned {len(preds)} predictions for a batch of "
+                                      f"{len(item.batch)} images; a plugin must return one per image")
+                for key, label, pred in zip(item.batch.keys, item.labels, preds, strict=True):
+                    out.append(SamplePrediction(key, label, pred.text, float(pred.confidence)))
+            bar.advance(task, len(item.batch) + len(item.skipped))
+    return out, model_seconds
+
+
+def evaluate_source(
+    recognizer: Recognizer,
+    source: SampleSource,
+    protocol: Protocol | str = "lower36",
+    *,
+    batch_size: int = 64,
+    workers: int = 0,
+    precision: str = "fp32",
+    metrics: Mapping[str, Metric] | None = None,
+    description: str = "",
+) -> DatasetResult:
+    """Predict and score one dataset under ``protocol``."""
+    start = time.perf_counter()
+    preds, _ = predict_source(recognizer, source, batch_size=batch_size, workers=workers,
+                              precision=precision, description=description)
+    metric_map = dict(metrics) if metrics is not None else {m.name: m for m in BUILTIN_METRICS}
+    return DatasetResult(preds, score(preds, resolve_protocol(protocol), metric_map), time.perf_counter() - start)

@@ -1,0 +1,179 @@
+"""Leaderboards from result records: markdown (tabulate), HTML, CSV and a terminal table (rich).
+
+One row per algorithm / variant / weights / protocol / backend / precision (the newest record
+wins), a column per benchmark version, the sample-weighted and arithmetic averages of a suite
+group, parameters and, when the record has a perf section, speed columns.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from strbench.records import iter_records
+
+DEFAULT_GROUP = "benchmark"
+VERSION_ORDER = ("IIIT5k_3000", "SVT_647", "IC03_860", "IC03_867", "IC13_857", "IC13_1015", "IC13_1095",
+                 "IC15_1811", "IC15_2077", "SVTP_645", "CUTE80_288")
+
+
+@dataclass
+class Row:
+    """One leaderboard row."""
+
+    key: tuple[str, ...]
+    record_id: str
+    algorithm: str
+    variant: str
+    weights: str
+    trained: bool
+    protocol: str
+    backend: str
+    precision: str
+    params: int | None
+    accuracy: dict[str, float]
+    evaluated: dict[str, int]
+    group_weighted: float | None
+    group_mean: float | None
+    group_complete: bool
+    perf: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _weights_label(w: dict[str, Any]) -> str:
+    name = str(w.get("name", "?"))
+    sha = w.get("sha256")
+    label = Path(name).name if "/" in name else name
+    return f"{label} ({sha[:8]})" if sha else label
+
+
+def row_from_record(record: dict[str, Any], group: str) -> Row:
+    rt = record.get("runtime", {})
+    w = record.get("weights", {})
+    key = (record["algorithm"], record["variant"], str(w.get("sha256") or w.get("name")),
+           record["protocol"]["key"], rt.get("backend", "torch"), rt.get("precision", "fp32"))
+    g = record.get("summary", {}).get("groups", {}).get(group, {})
+    row = Row(
+        key=key, record_id=record["id"], algorithm=record["algorithm"], variant=record["variant"],
+        weights=_weights_label(w), trained=bool(w.get("trained", True)), protocol=record["protocol"]["key"],
+        backend=rt.get("backend", "torch"), precision=rt.get("precision", "fp32"), params=record.get("params"),
+        accuracy={d["name"]: d["metrics"].get("word_accuracy") for d in record["datasets"]},
+        evaluated={d["name"]: d["evaluated"] for d in record["datasets"]},
+        group_weighted=g.get("weighted", {}).get("word_accuracy") if g.get("complete") else None,
+        group_mean=g.get("mean", {}).get("word_accuracy") if g.get("complete") else None,
+        group_complete=bool(g.get("complete")),
+    )
+    if not row.trained:
+        row.notes.append("untrained weights")
+    perf = record.get("perf")
+    if perf:
+        from strbench.perf.summary import leaderboard_columns
+
+        row.perf = leaderboard_columns(perf)
+    return row
+
+
+def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
+                 include_synthetic: bool = False) -> list[Row]:
+    """Newest record per row key; subset and synthetic-data records are left out unless asked for."""
+    latest: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
+    for _, record in iter_records(results_dir):
+        if record.get("kind") != "accuracy":
+            continue
+        data = record.get("data", {})
+        if (data.get("subset_limit") and not include_subsets) or (data.get("synthetic") and not include_synthetic):
+            continue
+        row = row_from_record(record, group)
+        created = record.get("created", "")
+        if row.key not in latest or created >= latest[row.key][0]:
+            latest[row.key] = (created, record)
+    rows = [row_from_record(rec, group) for _, rec in latest.values()]
+    return sorted(rows, key=lambda r: (r.protocol, -(r.group_weighted or -1.0), r.algorithm, r.variant))
+
+
+def version_columns(rows: Iterable[Row]) -> list[str]:
+    present = {name for r in rows for name in r.accuracy}
+    ordered = [v for v in VERSION_ORDER if v in present]
+    return ordered + sorted(present - set(ordered))
+
+
+def _num(v: Any, digits: int = 2) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def table(rows: list[Row], group: str = DEFAULT_GROUP) -> tuple[list[str], list[list[str]]]:
+    """Header and string cells shared by every output format."""
+    versions = version_columns(rows)
+    perf_keys = sorted({k for r in rows for k in r.perf})
+    header = (["algorithm", "variant", "weights", "protocol", "backend"] + versions
+              + [f"{group} avg (weighted)", f"{group} avg (mean)", "params (M)"] + perf_keys)
+    cells = []
+    for r in rows:
+        weights = r.weights + ("" if r.trained else " — UNTRAINED")
+        cells.append(
+            [r.algorithm, r.variant, weights, r.protocol, f"{r.backend}/{r.precision}"]
+            + [_num(r.accuracy.get(v)) for v in versions]
+            + [_num(r.group_weighted), _num(r.group_mean),
+               _num(r.params / 1e6, 3) if r.params else "-"]
+            + [_num(r.perf.get(k)) for k in perf_keys]
+        )
+    return header, cells
+
+
+def notes(rows: list[Row], group: str, untrained_algorithms: Iterable[str] = ()) -> list[str]:
+    out = [
+        "Word accuracy (%) per benchmark version after protocol normalisation; each row is the newest "
+        "record for its algorithm/variant/weights/protocol/backend.",
+        f"'{group} avg (weighted)' is sample-weighted, '{group} avg (mean)' the arithmetic mean over the "
+        f"group's six versions; '-' when a version of the group is missing.",
+    ]
+    if any(not r.trained for r in rows):
+        out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
+    for name in untrained_algorithms:
+        out.append(f"{name}: no trained weights are available offline yet, so it has no accuracy rows "
+                   f"(import PaddleOCR's released weights with 'strbench weights import' to rank it).")
+    return out
+
+
+def to_markdown(rows: list[Row], group: str = DEFAULT_GROUP, extra_notes: Iterable[str] = ()) -> str:
+    header, cells = table(rows, group)
+    body = tabulate(cells, headers=header, tablefmt="pipe", disable_numparse=True)
+    return body + "\n\n" + "\n".join(f"- {n}" for n in [*notes(rows, group), *extra_notes]) + "\n"
+
+
+def to_csv(rows: list[Row], group: str = DEFAULT_GROUP) -> str:
+    header, cells = table(rows, group)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(cells)
+    return buf.getvalue()
+
+
+def to_html(rows: list[Row], group: str = DEFAULT_GROUP, plot_png: bytes | None = None,
+            extra_notes: Iterable[str] = ()) -> str:
+    header, cells = table(rows, group)
+    body = tabulate(cells, headers=header, tablefmt="html", disable_numparse=True)
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in [*notes(rows, group), *extra_notes])
+    img = ""
+    if plot_png:
+        img = f'<h2>Speed vs accuracy</h2><img alt="speed-accuracy plot" src="data:image/png;base64,' \
+              f'{base64.b64encode(plot_png).decode("ascii")}">'
+    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eee}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>strbench leaderboard</title>"
+            f"<style>{style}</style></head><body><h1>strbench leaderboard</h1>{body}<ul>{items}</ul>{img}"
+            f"</body></html>\n")

@@ -1,0 +1,42 @@
+"""Re-score a stored record under another protocol, offline, from its per-sample predictions."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from strbench.errors import DataError
+from strbench.plugins import PluginHost
+from strbench.records import now_iso, predictions_path, read_predictions, record_id
+from strbench.runner import summarize
+from strbench.scoring import SamplePrediction, score
+from strbench.types import to_jsonable
+
+
+def rescore_record(host: PluginHost, record_path: Path, record: dict[str, Any], protocol_id: str) -> dict[str, Any]:
+    """A new record equal to ``record`` but scored under ``protocol_id`` (predictions shared)."""
+    protocol = host.protocol(protocol_id)
+    metrics = host.metrics()
+    by_dataset: dict[str, list[SamplePrediction]] = defaultdict(list)
+    for dataset, pred in read_predictions(predictions_path(record_path, record)):
+        by_dataset[dataset].append(pred)
+    new = copy.deepcopy(record)
+    scores = {}
+    for entry in new["datasets"]:
+        preds = by_dataset.get(entry["name"])
+        if preds is None:
+            raise DataError(f"{record_path}: predictions hold no samples of {entry['name']}")
+        if len(preds) != entry["samples_run"]:
+            raise DataError(f"{record_path}: {entry['name']} has {len(preds)} stored predictions but the record "
+                            f"ran {entry['samples_run']}; the predictions file does not belong to this record")
+        s = score(preds, protocol, metrics)
+        scores[entry["name"]] = s
+        entry.update(s.to_json())
+    suite = host.suites().get(new["data"].get("suite") or "")
+    new["summary"] = summarize(scores, suite)
+    new["protocol"] = {"key": protocol.key, **to_jsonable(protocol)}
+    new["rescored_from"] = {"id": record["id"], "protocol": record["protocol"]["key"], "at": now_iso()}
+    new["id"] = record_id(record["algorithm"], record["variant"], protocol.id, "rescored")
+    return new

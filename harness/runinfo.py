@@ -1,0 +1,33 @@
+"""What a benchmark run was asked to do (passed to event hooks and stored in the record)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class RunInfo:
+    """Configuration of one ``strbench run``."""
+
+    algorithm: str
+    variant: str | None = None
+    weights: str | None = None
+    data_root: Path | None = None
+    suite: str = "standard"
+    datasets: list[str] | None = None  # restrict to these version names (None: every version)
+    protocol: str | None = None  # None: the algorithm's default protocol
+    batch_size: int = 64
+    workers: int = 2
+    device: str = "cpu"
+    precision: str = "fp32"
+    backend: str = "torch"  # "torch" (eager, as the plugin builds it) or "onnx" (exported, ONNX Runtime)
+    onnx_model: Path | None = None
+    limit: int | None = None  # first N samples per dataset (a subset run, marked as such)
+    results_dir: Path = Path("results")
+    tag: str = ""
+    perf: bool = False
+    perf_options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # plugin options from strbench_addoption
+    record_id: str = ""
