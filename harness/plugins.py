@@ -155,7 +155,7 @@ class PluginHost:
     def _collect(self, hook_name: str, expected: type[T], what: str) -> list[tuple[str, T]]:
         caller = getattr(self.pm.hook, hook_name)
         out: list[tuple[str, T]] = []
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        for impl in caller.get_hookimpls():  # registration order
             plugin_name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
             info = self._info.setdefault(plugin_name, PluginInfo(name=plugin_name, source="object"))
             try:
@@ -197,7 +197,12 @@ class PluginHost:
     def algorithms(self) -> dict[str, Any]:
         from strbench.algorithm import Algorithm
 
-        return self._named("strbench_algorithms", Algorithm, "name", "algorithm")
+        fresh = "strbench_algorithms" not in self._cache
+        algos = self._named("strbench_algorithms", Algorithm, "name", "algorithm")
+        if fresh:
+            for algo_name, plugin_name in self._cache["strbench_algorithms:owner"].items():
+                self._info[plugin_name].algorithms[algo_name] = sorted(algos[algo_name].variants)
+        return algos
 
     def algorithm(self, name: str) -> Any:
         algos = self.algorithms()
@@ -254,13 +259,8 @@ class PluginHost:
 
     def plugin_infos(self) -> list[PluginInfo]:
         """Every plugin, its version, hooks, algorithms/variants and any errors."""
-        self.algorithms()
-        for kind in (self.dataset_formats, self.suites, self.protocols, self.metrics):
+        for kind in (self.algorithms, self.dataset_formats, self.suites, self.protocols, self.metrics):
             kind()
-        owners = self._cache["strbench_algorithms:owner"]
-        algos = self._cache["strbench_algorithms"]
-        for algo_name, plugin_name in owners.items():
-            self._info[plugin_name].algorithms[algo_name] = sorted(algos[algo_name].variants)
         return sorted(self._info.values(), key=lambda i: (i.source != "builtin", i.name))
 
     def errors(self) -> list[str]:

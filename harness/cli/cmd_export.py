@@ -1,0 +1,46 @@
+"""``strbench export``: export a model (e.g. to ONNX) and check it numerically against eager."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from strbench import ui
+from strbench.cli.common import add_algorithm_args, resolve_device
+from strbench.data.loader import make_loader, open_dataset
+from strbench.errors import NotSupportedError
+from strbench.plugins import PluginHost
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="export a model and check it against eager inference")
+    add_algorithm_args(p)
+    p.add_argument("--format", default="onnx", help="export format (default onnx)")
+    p.add_argument("--output", "-o", type=Path, required=True)
+    p.add_argument("--check-data", type=Path, help="dataset whose first images check the export "
+                                                   "(default: the embedded synthetic set)")
+    p.add_argument("--check-samples", type=int, default=16)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, host: PluginHost) -> int:
+    algorithm = host.algorithm(args.plugin)
+    if args.format not in algorithm.capabilities.export:
+        raise NotSupportedError(f"algorithm {algorithm.name!r} does not support export to {args.format!r} "
+                                f"(supported: {', '.join(algorithm.capabilities.export) or 'none'})")
+    variant = algorithm.variant(args.variant).name
+    weights = algorithm.resolve_weights(variant, args.weights) if args.weights else None
+    recognizer = algorithm.load(variant, weights, device=resolve_device(args.device))
+    if args.check_data is None:
+        from strbench.data import default_set
+
+        source = open_dataset(default_set.path())
+    else:
+        source = open_dataset(args.check_data)
+    n = min(args.check_samples, len(source))
+    batch = next(iter(make_loader(source, recognizer.input_spec, batch_size=n, indices=range(n)))).batch
+    result = algorithm.export(recognizer, args.format, args.output, batch)
+    ui.console.print(f"exported {result.format}: {result.path}")
+    ui.console.print(f"check on {result.checked_samples} real images: max |eager - exported| = "
+                     f"{result.max_abs_diff:.3g}; identical strings: {result.strings_equal}")
+    return 0 if result.strings_equal in (True, None) else 1

@@ -1,0 +1,67 @@
+"""``strbench infer``: recognise the words in image files and print text and confidence."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from strbench import ui
+from strbench.cli.common import add_algorithm_args, plugin_options, resolve_device
+from strbench.data.loader import decode_image
+from strbench.errors import SampleError
+from strbench.plugins import PluginHost
+from strbench.preprocess import collate, preprocess_image
+from strbench.types import Batch
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("infer", help="recognise word images and print text and confidence")
+    add_algorithm_args(p)
+    p.add_argument("images", nargs="+", type=Path, help="image files")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--json", action="store_true", help="one JSON object per image")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, host: PluginHost) -> int:
+    algorithm = host.algorithm(args.plugin)
+    variant = algorithm.variant(args.variant).name
+    weights = algorithm.resolve_weights(variant, args.weights) if args.weights else None
+    device = resolve_device(args.device)
+    recognizer = algorithm.load(variant, weights, device=device, **plugin_options(args))
+    if weights is None and algorithm.weights_identity(variant, None).get("trained") is False:
+        ui.warn(f"{algorithm.name}/{variant} has no trained weights: pass --weights (predictions are noise)")
+    spec = recognizer.input_spec
+    failures = 0
+    for start in range(0, len(args.images), args.batch_size):
+        chunk = args.images[start : start + args.batch_size]
+        keys, arrays, widths, raws = [], [], [], []
+        for path in chunk:
+            try:
+                rgb = decode_image(path.read_bytes(), str(path))
+            except (OSError, SampleError) as exc:
+                failures += 1
+                ui.error(f"{path}: {exc.reason if isinstance(exc, SampleError) else exc}")
+                continue
+            keys.append(str(path))
+            if spec.resize == "none":
+                raws.append(rgb)
+            else:
+                chw, unclamped = preprocess_image(rgb, spec)
+                arrays.append(chw)
+                widths.append(unclamped)
+        if not keys:
+            continue
+        batch = Batch(keys=keys, raw=raws) if spec.resize == "none" else collate(keys, arrays, widths, spec)
+        with torch.inference_mode():
+            preds = recognizer.predict(batch.to(recognizer.device))
+        for key, pred in zip(keys, preds, strict=True):
+            if args.json:
+                print(json.dumps({"image": key, "text": pred.text, "confidence": round(pred.confidence, 6)},
+                                 ensure_ascii=False))
+            else:
+                print(f"{key}\t{pred.text}\t{pred.confidence:.4f}")
+    return 1 if failures else 0

@@ -1,0 +1,44 @@
+"""``strbench train``: train an algorithm with its default recipe and any overrides."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from strbench import ui
+from strbench.cli.common import add_algorithm_args, parse_overrides, resolve_device
+from strbench.errors import NotSupportedError
+from strbench.plugins import PluginHost
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train an algorithm (PaddleOCR-style recipe by default)")
+    add_algorithm_args(p, weights=False)
+    p.add_argument("--train-data", nargs="+", required=True, type=Path, help="LMDB folders or label files")
+    p.add_argument("--val-data", nargs="*", default=[], type=Path, help="validation datasets")
+    p.add_argument("--output-dir", type=Path, required=True, help="checkpoints and weights go here")
+    p.add_argument("--resume", type=Path, help="continue exactly from a checkpoint (model, optimizer, step, RNG)")
+    p.add_argument("--init-weights", type=Path, help="start from these weights (fine-tuning), at step 0")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a training setting, e.g. --set lr=1e-4 --set batch_size=64")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, host: PluginHost) -> int:
+    algorithm = host.algorithm(args.plugin)
+    if not algorithm.capabilities.train:
+        raise NotSupportedError(f"algorithm {algorithm.name!r} does not support training")
+    variant = algorithm.variant(args.variant).name
+    config = {
+        "train_data": [str(p) for p in args.train_data],
+        "val_data": [str(p) for p in args.val_data],
+        "output_dir": str(args.output_dir),
+        "device": resolve_device(args.device),
+        **({"resume": str(args.resume)} if args.resume else {}),
+        **({"init_weights": str(args.init_weights)} if args.init_weights else {}),
+        **parse_overrides(args.overrides),
+    }
+    result = algorithm.train(variant, config)
+    ui.console.print(f"trained {result.steps} steps; weights: {result.weights}; checkpoint: {result.checkpoint}"
+                     + (f"; best validation word accuracy {result.best_metric:.2f}%" if result.best_metric is not None else ""))
+    return 0
