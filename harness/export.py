@@ -59,7 +59,9 @@ def export_onnx(
                 errors.append(f"{'torch.export' if dynamo else 'TorchScript'} exporter: {type(exc).__name__}: "
                               f"{_first_line(exc)}")  # fmt: skip
                 if not dynamo:
-                    ui.warn(f"TorchScript ONNX export failed ({_first_line(exc)}); trying the torch.export exporter")
+                    ui.warn(
+                        f"TorchScript ONNX export failed ({_first_line(exc)}); trying the torch.export exporter"
+                    )
         else:
             raise NotSupportedError(f"cannot export {type(module).__name__} to ONNX: " + "; ".join(errors))
         onnx.checker.check_model(str(tmp))
