@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from strbench.algorithm import Algorithm
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+from strbench.weights import sha256_file
 
 
 def describe_weights(algorithm: Algorithm, variant: str, path: Path | None) -> dict[str, Any]:
@@ -22,5 +14,5 @@ def describe_weights(algorithm: Algorithm, variant: str, path: Path | None) -> d
     desc = dict(algorithm.weights_identity(variant, path))
     if path is not None and path.is_file():
         desc.setdefault("path", str(path))
-        desc["sha256"] = file_sha256(path)
+        desc["sha256"] = sha256_file(path)
     return desc

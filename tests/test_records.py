@@ -1,0 +1,68 @@
+"""Record writing is atomic and self-describing; predictions round-trip; leaderboard rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from strbench import leaderboard as lb
+from strbench.errors import DataError
+from strbench.records import SCHEMA, atomic_write_bytes, load_record, read_predictions, write_record
+from strbench.scoring import SamplePrediction
+
+
+def minimal_record(rid: str, acc: float, trained: bool = True) -> dict:
+    ds = {"name": "IIIT5k_3000", "evaluated": 10, "metrics": {"word_accuracy": acc}, "skipped": {"total": 0}}
+    return {
+        "schema": SCHEMA, "id": rid, "kind": "accuracy", "created": rid, "algorithm": "algo", "variant": "v",
+        "weights": {"name": "w", "sha256": "ab" * 32, "trained": trained}, "params": 1_500_000,
+        "protocol": {"key": "lower36@1"}, "runtime": {"backend": "torch", "precision": "fp32"},
+        "data": {"synthetic": False, "subset_limit": None}, "datasets": [ds],
+        "summary": {"groups": {"benchmark": {"complete": False}}},
+    }
+
+
+def test_write_and_read_back(tmp_path: Path) -> None:
+    rows = [SamplePrediction("a.png", "Hi", "hi", 0.5).to_json("IIIT5k_3000"),
+            SamplePrediction("b.png", "", skip="cannot decode image").to_json("IIIT5k_3000")]
+    path = write_record(tmp_path, minimal_record("r1", 50.0), rows)
+    record = load_record(path)
+    assert record["predictions"]["count"] == 2
+    got = list(read_predictions(tmp_path / record["predictions"]["file"]))
+    assert got[0] == ("IIIT5k_3000", SamplePrediction("a.png", "Hi", "hi", 0.5))
+    assert got[1][1].skip == "cannot decode image"
+    assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "r.json"
+    target.write_text("old")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", broken_replace)
+    with pytest.raises(OSError):
+        atomic_write_bytes(target, b"new")
+    assert target.read_text() == "old"
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_non_record_is_rejected(tmp_path: Path) -> None:
+    p = tmp_path / "x.json"
+    p.write_text(json.dumps({"hello": 1}))
+    with pytest.raises(DataError, match="not a strbench record"):
+        load_record(p)
+
+
+def test_leaderboard_newest_record_per_row_and_untrained_flag(tmp_path: Path) -> None:
+    write_record(tmp_path, minimal_record("2026-01-01", 10.0), None)
+    write_record(tmp_path, minimal_record("2026-02-01", 20.0), None)
+    rows = lb.collect_rows(tmp_path)
+    assert len(rows) == 1 and rows[0].accuracy["IIIT5k_3000"] == 20.0
+    write_record(tmp_path, {**minimal_record("2026-03-01", 1.0, trained=False),
+                            "weights": {"name": "untrained", "trained": False}}, None)
+    md = lb.to_markdown(lb.collect_rows(tmp_path))
+    assert "UNTRAINED" in md and "20.00" in md and "1.500" in md
