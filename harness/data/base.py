@@ -43,7 +43,7 @@ class SampleSource(ABC):
         """The stable key of sample ``index``."""
         return self.read(index).key
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release file handles (sources must also reopen lazily after pickling to workers)."""
 
 
