@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from strbench.metrics import BUILTIN_METRICS, Scored, char_precision, char_recall, mean_confidence, one_minus_ned, word_accuracy
+from strbench.metrics import (
+    BUILTIN_METRICS,
+    Scored,
+    char_precision,
+    char_recall,
+    mean_confidence,
+    one_minus_ned,
+    word_accuracy,
+)
 from strbench.protocols import BUILTIN_PROTOCOLS
 from strbench.scoring import SamplePrediction, averages, score
 

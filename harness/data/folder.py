@@ -22,6 +22,7 @@ class _Entry:
     path: Path | None
     label: str
     problem: str | None = None
+    line: int = 0
 
 
 def parse_label_file(label_file: Path) -> list[_Entry]:
@@ -30,6 +31,7 @@ def parse_label_file(label_file: Path) -> list[_Entry]:
         data = label_file.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read label file {label_file}: {exc}") from exc
+    data = data.removeprefix(b"\xef\xbb\xbf")  # UTF-8 byte-order mark written by some editors
     entries: list[_Entry] = []
     root = label_file.parent
     for lineno, raw in enumerate(data.splitlines(), start=1):
@@ -39,14 +41,16 @@ def parse_label_file(label_file: Path) -> list[_Entry]:
         try:
             line = raw.decode("utf-8").rstrip("\r")
         except UnicodeDecodeError as exc:
-            entries.append(_Entry(where, None, "", f"label line is not UTF-8 ({exc.reason}); re-save the file as UTF-8"))
+            entries.append(_Entry(where, None, "", f"label line is not UTF-8 ({exc.reason}); re-save the file as UTF-8",
+                                  lineno))
             continue
         rel, sep, label = line.partition("\t")
         if not sep:
-            entries.append(_Entry(where, None, "", "malformed line: expected 'path<TAB>label'"))
+            entries.append(_Entry(where, None, "", "malformed line: expected 'path<TAB>label'", lineno))
             continue
         rel = rel.strip()
-        entries.append(_Entry(rel, root / rel, label))
+        problem = None if label else f"empty label ({where}); add the transcription or remove the line"
+        entries.append(_Entry(rel, root / rel, label, problem, lineno))
     return entries
 
 

@@ -69,9 +69,12 @@ class LmdbSource(SampleSource):
             raise SampleError(key, f"LMDB {self.path} has no 'label-{key}' although num-samples is {self._n}; "
                                    f"check 'strbench data validate {self.path}'")
         try:
-            return raw.decode("utf-8")
+            label = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise SampleError(key, "label is not valid UTF-8; fix the label and rebuild the LMDB") from None
+        if not label:
+            raise SampleError(key, f"empty label in LMDB {self.path}; fix the label and rebuild the LMDB")
+        return label
 
     def read(self, index: int) -> RawSample:
         label = self.label(index)
