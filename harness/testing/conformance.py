@@ -1,0 +1,101 @@
+"""A pytest test class a plugin author subclasses to run the conformance checks::
+
+    from strbench.testing.conformance import ConformanceTests
+
+    class TestMyAlgorithm(ConformanceTests):
+        algorithm_name = "my-algo"   # the name its strbench_algorithms() hook returns
+        variant = None               # None: the default variant
+
+Every check works for untrained models: strings may be garbage but must be well-formed and
+must not depend on batching.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from strbench.algorithm import Algorithm, Recognizer
+from strbench.data.loader import make_loader
+from strbench.plugins import PluginHost
+from strbench.testing import checks
+from strbench.testing.samples import ConformanceSamples, conformance_samples
+
+
+class ConformanceTests:
+    """Subclass with ``algorithm_name`` set; override :meth:`make_host` to load plugins specially."""
+
+    algorithm_name: str = ""
+    variant: str | None = None
+    weights: Path | None = None
+    load_options: dict[str, Any] = {}
+    num_samples: int = 16
+
+    def make_host(self) -> PluginHost:
+        """The plugin host, discovering plugins through entry points as ``strbench`` does."""
+        return PluginHost()
+
+    # -- fixtures (one model load per test class) ------------------------------------------
+
+    @pytest.fixture(scope="class")
+    def host(self) -> PluginHost:
+        if not self.algorithm_name:
+            pytest.skip("set algorithm_name on the ConformanceTests subclass (or pass --strbench-plugin)")
+        return self.make_host()
+
+    @pytest.fixture(scope="class")
+    def algorithm(self, host: PluginHost) -> Algorithm:
+        return checks.check_registration(host, self.algorithm_name)
+
+    @pytest.fixture(scope="class")
+    def variant_name(self, algorithm: Algorithm) -> str:
+        return algorithm.variant(self.variant).name
+
+    @pytest.fixture(scope="class")
+    def recognizer(self, algorithm: Algorithm, variant_name: str) -> Recognizer:
+        return algorithm.load(variant_name, self.weights, "cpu", **self.load_options)
+
+    @pytest.fixture(scope="class")
+    def samples(self) -> ConformanceSamples:
+        return conformance_samples(self.num_samples)
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def test_registration(self, host: PluginHost) -> None:
+        checks.check_registration(host, self.algorithm_name)
+
+    def test_metadata(self, algorithm: Algorithm, host: PluginHost) -> None:
+        checks.check_metadata(algorithm, host)
+
+    def test_load(self, algorithm: Algorithm, variant_name: str, recognizer: Recognizer) -> None:
+        checks.check_recognizer(recognizer, algorithm.variants[variant_name])
+
+    def test_inference(self, recognizer: Recognizer, samples: ConformanceSamples) -> None:
+        checks.check_inference(recognizer, samples.source, samples.indices)
+
+    def test_batch_equals_one_by_one(self, recognizer: Recognizer, samples: ConformanceSamples) -> None:
+        checks.check_batch_invariance(recognizer, samples.source, samples.indices)
+
+    def test_problem_images(self, recognizer: Recognizer, samples: ConformanceSamples,
+                            tmp_path: Path) -> None:
+        good = samples.source.read(samples.indices[0]).image
+        checks.check_problem_images(recognizer, tmp_path / "problem_set", good)
+
+    def test_unsupported_operations(self, algorithm: Algorithm, variant_name: str, recognizer: Recognizer,
+                                    tmp_path: Path) -> None:
+        checks.check_unsupported(algorithm, variant_name, recognizer, tmp_path)
+
+    def test_export_roundtrip(self, algorithm: Algorithm, variant_name: str, recognizer: Recognizer,
+                              samples: ConformanceSamples, tmp_path: Path) -> None:
+        if not algorithm.capabilities.export:
+            pytest.skip(f"{algorithm.name} declares no export format")
+        item = next(iter(make_loader(samples.source, recognizer.input_spec, batch_size=4,
+                                     indices=samples.indices[:4])))
+        checks.check_export_roundtrip(algorithm, variant_name, recognizer, item.batch, tmp_path)
+
+    def test_serializable(self, algorithm: Algorithm, variant_name: str, recognizer: Recognizer,
+                          samples: ConformanceSamples) -> None:
+        preds, _ = checks.predict(recognizer, samples.source, samples.indices[:4], batch_size=4)
+        checks.check_serializable(algorithm, variant_name, recognizer, list(preds.values()))

@@ -1,0 +1,89 @@
+"""Images the conformance kit runs a plugin on: real benchmark samples when present, else the
+embedded synthetic default set; plus a small dataset of broken and degenerate images."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from strbench.data import default_set
+from strbench.data.base import SampleSource
+from strbench.data.loader import open_dataset
+
+#: Relative to the repository root (the folder above ``harness/``); override with STRBENCH_DATA_ROOT.
+DEFAULT_DATA_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "str-benchmarks"
+REAL_LABEL_FILE = Path("IIIT5K_3000") / "gt.txt"
+
+#: File name -> why the core loader must skip it.
+BROKEN_IMAGES = {
+    "truncated.jpg": "JPEG cut in half",
+    "empty.png": "0-byte file",
+    "not_an_image.png": "text bytes with an image extension",
+}
+#: File name -> (width, height) of valid images with extreme sizes or aspect ratios.
+DEGENERATE_IMAGES = {"one_pixel.png": (1, 1), "tall.png": (3, 200), "wide.png": (600, 4)}
+
+
+@dataclass
+class ConformanceSamples:
+    """A sample source and which of its samples the checks use."""
+
+    source: SampleSource
+    indices: list[int]
+    description: str
+
+
+def data_root() -> Path:
+    return Path(os.environ.get("STRBENCH_DATA_ROOT", DEFAULT_DATA_ROOT))
+
+
+def conformance_samples(count: int = 16) -> ConformanceSamples:
+    """The first ``count`` samples of IIIT5K (real data root) or of the embedded default set."""
+    real = data_root() / REAL_LABEL_FILE
+    if real.is_file():
+        source = open_dataset(real)
+        description = f"real benchmark samples from {real}"
+    else:
+        source = open_dataset(default_set.path())
+        description = f"{default_set.TITLE} ({real} not found)"
+    # a spread of samples, so widths (and hence padding) differ inside a batch
+    step = max(1, len(source) // count)
+    indices = list(range(0, len(source), step))[:count]
+    return ConformanceSamples(source, indices, description)
+
+
+def _png(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def write_problem_dataset(folder: Path, good_image: bytes) -> dict[str, str]:
+    """Write ``gt.txt`` + images: one good image, the :data:`BROKEN_IMAGES` and the
+    :data:`DEGENERATE_IMAGES`. Returns ``{file name: kind}`` with kind ``good``/``broken``/``degenerate``."""
+    images = folder / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    rgb = np.asarray(Image.open(io.BytesIO(good_image)).convert("RGB"))
+    jpeg = io.BytesIO()
+    Image.fromarray(rgb).save(jpeg, format="JPEG", quality=90)
+    contents = {
+        "good.png": _png(rgb),
+        "truncated.jpg": jpeg.getvalue()[: len(jpeg.getvalue()) // 2],
+        "empty.png": b"",
+        "not_an_image.png": b"this is not an image\n",
+    }
+    rng = np.random.default_rng(0)
+    for name, (w, h) in DEGENERATE_IMAGES.items():
+        contents[name] = _png(rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8))
+    for name, data in contents.items():
+        (images / name).write_bytes(data)
+    (folder / "gt.txt").write_text("".join(f"images/{name}\tword\n" for name in contents), encoding="utf-8")
+    kinds = {"good.png": "good"}
+    kinds.update({name: "broken" for name in BROKEN_IMAGES})
+    kinds.update({name: "degenerate" for name in DEGENERATE_IMAGES})
+    return kinds
