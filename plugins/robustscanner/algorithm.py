@@ -1,0 +1,198 @@
+"""The ``robustscanner`` algorithm: variants, weights (untrained, files, the PaddleOCR release),
+training, ONNX export."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from strbench import (
+    Algorithm,
+    Batch,
+    Capabilities,
+    DataError,
+    ExportResult,
+    InputSpec,
+    Recognizer,
+    TrainResult,
+    Variant,
+)
+from strbench_robustscanner.labels import Vocabulary, dict90
+from strbench_robustscanner.network import NetworkConfig, RobustScanner
+from strbench_robustscanner.recognizer import RobustScannerRecognizer
+
+PADDLE_URL = "https://paddleocr.bj.bcebos.com/contribution/rec_r31_robustscanner.tar"
+PADDLE_ALIAS = "paddle"
+NUM_PARAMETERS = 47_979_996  # PaddleOCR's trainable parameter count (BN running stats excluded)
+PADDLE_WEIGHT_SUFFIXES = (".pdparams", ".tar")
+
+INPUT_SPEC = InputSpec(
+    height=48,
+    max_width=160,
+    min_width=48,
+    channels="BGR",
+    resize="keep_ratio",
+    width_rounding="round_to_divisor",
+    width_divisor=4,
+    pad_value=-1.0,
+)
+
+TRAIN_DEFAULTS: dict[str, Any] = {
+    "epochs": 5,
+    "batch_size": 64,
+    "optimizer": "adam",
+    "betas": (0.9, 0.999),
+    "weight_decay": 0.0,
+    "lr": 1e-3,
+    "lr_schedule": "piecewise",
+    "lr_decay_epochs": (3, 4),
+    "lr_values": (1e-3, 1e-4, 1e-5),
+    "max_label_length": 40,
+}
+
+
+def init_untrained(model: RobustScanner, seed: int = 0) -> None:
+    """Seeded initialisation following the PaddleOCR config (KaimingNormal convs in the backbone,
+    Xavier-normal channel reduction); the rest keeps PyTorch's defaults. PAD row zeroed."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            fresh = torch.empty_like(param)
+            if param.ndim == 4 and name.startswith("backbone."):
+                std = (2.0 / param[0].numel()) ** 0.5
+                param.copy_(fresh.normal_(0.0, std, generator=gen))
+            elif name == "head.encoder.layer.weight":
+                fan_in, fan_out = param.shape[1], param.shape[0]
+                param.copy_(fresh.normal_(0.0, (2.0 / (fan_in + fan_out)) ** 0.5, generator=gen))
+        model.head.decoder.hybrid_decoder.embedding.weight[model.config.pad_idx] = 0.0
+
+
+class RobustScannerAlgorithm(Algorithm):
+    name = "robustscanner"
+    version = "0.1.0"
+    description = "RobustScanner (ResNet31, hybrid + position decoders, dynamic fusion), PaddleOCR layout"
+    paper = "Yue et al., RobustScanner: Dynamically Enhancing Positional Clues for Robust Text Recognition, ECCV 2020"
+    default_variant = "r31"
+    default_protocol = "lower36"
+    capabilities = Capabilities(train=True, export=("onnx",), import_weights=("paddle",))
+
+    def __init__(self) -> None:
+        self.variants = {
+            "r31": Variant(
+                name="r31",
+                description="ResNet31 backbone, 3x48x[48-160] BGR input, dict90 (case-sensitive), 40 steps",
+                input_spec=INPUT_SPEC,
+                charset=dict90(),
+                cased=True,
+                num_parameters=NUM_PARAMETERS,
+                defaults=dict(TRAIN_DEFAULTS),
+                default_weights=None,
+            )
+        }
+
+    # -- building --------------------------------------------------------------------------
+
+    def build(self, variant: str, network: Mapping[str, Any] | None = None, seed: int = 0) -> RobustScanner:
+        """An untrained network (``network`` overrides sizes, e.g. a width-reduced test config)."""
+        self.variant(variant)
+        model = RobustScanner(NetworkConfig.from_mapping(dict(network or {})))
+        init_untrained(model, seed)
+        return model
+
+    def load_state(self, model: RobustScanner, weights: Path) -> None:
+        """Load a strbench weights file, or convert a PaddleOCR ``.pdparams``/``.tar`` on the fly."""
+        from strbench.weights import load_into, load_weights
+
+        if weights.suffix.lower() in PADDLE_WEIGHT_SUFFIXES:
+            from strbench.paddle import read_pdparams
+            from strbench_robustscanner.paddle_import import convert_state_dict
+
+            state = convert_state_dict(read_pdparams(weights), model, source=str(weights))
+        else:
+            state, _ = load_weights(weights)
+        load_into(model, state, source=str(weights))
+
+    def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> Recognizer:
+        """Options: ``fast`` (default True: the optimised inference path; False: the reference
+        path), ``network`` (a mapping of :class:`NetworkConfig` overrides), ``seed``."""
+        v = self.variant(variant)
+        model = self.build(variant, options.get("network"), int(options.get("seed", 0)))
+        if weights is not None:
+            self.load_state(model, Path(weights))
+        fast = options.get("fast", True)
+        fast = fast if isinstance(fast, bool) else str(fast).lower() not in ("0", "false", "no")
+        return RobustScannerRecognizer(model, Vocabulary(v.charset), v.input_spec, device, fast=fast)
+
+    # -- weights ---------------------------------------------------------------------------
+
+    def resolve_weights(self, variant: str, spec: str) -> Path:
+        """``paddle`` downloads PaddleOCR's ``rec_r31_robustscanner.tar`` (through the strbench
+        download cache) and converts it once to safetensors next to it; anything else is a path."""
+        if spec != PADDLE_ALIAS:
+            return super().resolve_weights(variant, spec)
+        from strbench.download import fetch
+
+        tar = fetch(PADDLE_URL)
+        dest = tar.with_name("rec_r31_robustscanner.strbench.safetensors")
+        if not dest.is_file():
+            self.import_weights(variant, tar, dest)
+        return dest
+
+    def weights_identity(self, variant: str, weights: Path | None) -> dict[str, Any]:
+        if weights is None:
+            return {
+                "name": "untrained",
+                "trained": False,
+                "note": "randomly initialised network: no trained RobustScanner weights are bundled; "
+                "use --weights paddle (PaddleOCR release, needs a download) or a trained file",
+            }
+        identity: dict[str, Any] = {"name": str(weights), "trained": True}
+        if weights.suffix == ".safetensors" and weights.is_file():
+            from strbench.weights import load_weights
+
+            _, meta = load_weights(weights)
+            if meta.get("source_sha256"):
+                identity.update(source=meta.get("source_url") or meta.get("source"),
+                                source_sha256=meta["source_sha256"])
+        return identity
+
+    def import_weights(self, variant: str, source: Path, dest: Path) -> dict[str, Any]:
+        from strbench.paddle import read_pdparams
+        from strbench.weights import save_weights, sha256_file
+        from strbench_robustscanner.paddle_import import conversion_facts, convert_state_dict
+
+        source, dest = Path(source), Path(dest)
+        if not source.is_file():
+            raise DataError(f"{source} does not exist; pass the PaddleOCR rec_r31_robustscanner .tar or .pdparams")
+        paddle_state = read_pdparams(source)
+        model = self.build(variant)
+        state = convert_state_dict(paddle_state, model, source=str(source))
+        model.load_state_dict(state)
+        digest = sha256_file(source)
+        save_weights(state, dest, metadata={
+            "format": "strbench_robustscanner", "variant": variant, "source": str(source),
+            "source_url": PADDLE_URL if source.name == Path(PADDLE_URL).name else "", "source_sha256": digest,
+        })
+        facts = conversion_facts(paddle_state, model)
+        return {"source": str(source), "source_sha256": digest, "dest": str(dest),
+                "parameters": sum(p.numel() for p in model.parameters()), **facts}
+
+    # -- training and export -----------------------------------------------------------------
+
+    def train(self, variant: str, config: Mapping[str, Any]) -> TrainResult:
+        from strbench_robustscanner.training import train_variant
+
+        return train_variant(self, variant, config)
+
+    def export(self, recognizer: Recognizer, fmt: str, path: Path, check_batch: Batch | None) -> ExportResult:
+        from strbench_robustscanner.onnx_export import export
+
+        return export(self, recognizer, fmt, Path(path), check_batch)
+
+    def load_exported(self, path: Path, fmt: str, variant: str, device: str = "cpu") -> Recognizer:
+        from strbench_robustscanner.onnx_export import load_exported
+
+        return load_exported(self, Path(path), fmt, variant, device)
