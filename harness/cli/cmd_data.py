@@ -1,0 +1,254 @@
+"""``strbench data``: convert datasets to LMDB, inspect their statistics, validate every sample."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.table import Table
+
+from strbench import ui
+from strbench.data import default_set
+from strbench.data.convert import ConvertReport, suite_destinations, write_lmdb
+from strbench.data.inspection import DatasetStats, contact_sheet, image_stats, label_stats
+from strbench.data.loader import open_dataset
+from strbench.data.suite import locate
+from strbench.data.validate import ValidationReport, count_samples, validate_path
+from strbench.errors import UsageError
+from strbench.plugins import PluginHost
+
+MAX_LISTED = 200
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="convert, inspect and validate datasets")
+    p.set_defaults(func=run)
+    data_sub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+
+    c = data_sub.add_parser("convert", help="folder/label file -> clovaai LMDB (one set, or a whole suite)")
+    c.add_argument("src", nargs="?", type=Path, help="folder with gt.txt, a label file, or an LMDB")
+    c.add_argument("dest", type=Path, help="new LMDB folder (with --suite: the root for one LMDB per version)")
+    c.add_argument("--suite", help="convert every version of this suite found below --data-root")
+    c.add_argument("--data-root", type=Path, help="with --suite: folder holding the benchmark sets")
+    c.add_argument("--check-images", action="store_true", help="decode every image first; skip and list bad ones")
+    c.add_argument("--overwrite", action="store_true", help="replace an existing LMDB at the destination")
+
+    i = data_sub.add_parser("inspect", help="label, charset and image-size statistics; optional contact sheet")
+    i.add_argument("path", type=Path, help=f"dataset path (or '{default_set.NAME}' for the embedded set)")
+    i.add_argument("--contact-sheet", type=Path, metavar="PNG", help="write a grid of samples with labels")
+    i.add_argument("--n", type=int, default=64, help="samples on the contact sheet (default 64)")
+    i.add_argument("--seed", type=int, default=0, help="seed of the sample selection (default 0)")
+    i.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
+
+    v = data_sub.add_parser("validate", help="check every sample (exit 1 when problems are found)")
+    v.add_argument("path", nargs="?", type=Path, help=f"dataset path (or '{default_set.NAME}')")
+    v.add_argument("--suite", help="instead: check discovery of this suite below --data-root")
+    v.add_argument("--data-root", type=Path, help="with --suite: folder holding the benchmark sets")
+    v.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
+
+
+def run(args: argparse.Namespace, host: PluginHost) -> int:
+    handlers: dict[str, Callable[[argparse.Namespace, PluginHost], int]] = {
+        "convert": _convert, "inspect": _inspect, "validate": _validate,
+    }
+    return handlers[args.data_command](args, host)
+
+
+def _dataset_path(path: Path) -> Path:
+    """``path`` itself, or the embedded default set for its name."""
+    if str(path) == default_set.NAME and not path.exists():
+        return default_set.path()
+    return path
+
+
+@contextmanager
+def _progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    with ui.progress() as bar:
+        task = bar.add_task(description, total=total or None)
+        yield lambda n: bar.advance(task, n)
+
+
+def _suite(host: PluginHost, name: str, data_root: Path | None, command: str):
+    if data_root is None:
+        raise UsageError(f"'strbench data {command} --suite {name}' needs --data-root (the folder holding the sets)")
+    suites = host.suites()
+    if name not in suites:
+        raise UsageError(f"unknown suite {name!r}; available: {', '.join(sorted(suites))}")
+    if not data_root.is_dir():
+        raise UsageError(f"--data-root {data_root} is not a folder")
+    return suites[name]
+
+
+def _list_problems(title: str, items: list[tuple[str, str]]) -> None:
+    table = Table(title=title, show_lines=False)
+    table.add_column("sample")
+    table.add_column("problem")
+    for key, reason in items[:MAX_LISTED]:
+        table.add_row(key, reason)
+    ui.console.print(table)
+    if len(items) > MAX_LISTED:
+        ui.console.print(f"... and {len(items) - MAX_LISTED} more")
+
+
+# --- convert -------------------------------------------------------------------------------------
+
+
+def _convert_one(src: Path, dest: Path, args: argparse.Namespace, host: PluginHost, label: str) -> ConvertReport:
+    source = open_dataset(src, host.dataset_formats())
+    try:
+        with _progress(f"convert {label}", len(source)) as advance:
+            return write_lmdb(source, dest, check_images=args.check_images, overwrite=args.overwrite,
+                              advance=advance)
+    finally:
+        source.close()
+
+
+def _print_convert(report: ConvertReport) -> None:
+    ui.console.print(f"{report.source} -> {report.dest}: wrote {report.written} samples, "
+                     f"skipped {len(report.skipped)} (map size {report.map_size // 2**20} MiB)")
+    if report.skipped:
+        _list_problems(f"skipped samples of {report.source}", report.skipped)
+
+
+def _convert(args: argparse.Namespace, host: PluginHost) -> int:
+    if args.suite is None:
+        if args.src is None:
+            raise UsageError("usage: strbench data convert SRC DEST, or --suite NAME --data-root ROOT DEST_ROOT")
+        _print_convert(_convert_one(_dataset_path(args.src), args.dest, args, host, args.src.name))
+        return 0
+    if args.src is not None:
+        raise UsageError("with --suite give only DEST_ROOT (the sets come from --data-root)")
+    suite = _suite(host, args.suite, args.data_root, "convert")
+    formats = host.dataset_formats()
+    table = Table(title=f"suite {suite.name}: {args.data_root} -> {args.dest}")
+    for column in ("version", "expected", "source", "written", "skipped", "LMDB"):
+        table.add_column(column)
+    reports = []
+    for loc, dest in suite_destinations(args.data_root, args.dest, suite, formats):
+        if dest is None:
+            table.add_row(loc.version.name, str(loc.version.expected), "missing", "-", "-", "-")
+            continue
+        report = _convert_one(loc.path, dest, args, host, loc.version.name)
+        reports.append(report)
+        table.add_row(loc.version.name, str(loc.version.expected), str(loc.path.relative_to(args.data_root)),
+                      str(report.written), str(len(report.skipped)), dest.name)
+    ui.console.print(table)
+    for report in reports:
+        if report.skipped:
+            _list_problems(f"skipped samples of {report.source}", report.skipped)
+    return 0
+
+
+# --- inspect -------------------------------------------------------------------------------------
+
+
+def _stats_table(stats: DatasetStats) -> list[Table]:
+    summary = Table(title=f"{stats.location}: {stats.samples} samples")
+    summary.add_column("statistic")
+    for column in ("min", "median", "mean", "max"):
+        summary.add_column(column, justify="right")
+    for name, values in (("label length", stats.label_length), ("image width", stats.width),
+                         ("image height", stats.height), ("aspect ratio w/h", stats.aspect_ratio)):
+        if values:
+            summary.add_row(name, *(f"{values[k]:g}" for k in ("min", "median", "mean", "max")))
+    lengths = Table(title="label lengths")
+    lengths.add_column("length")
+    lengths.add_column("labels", justify="right")
+    for bucket, count in stats.length_histogram.items():
+        lengths.add_row(bucket, str(count))
+    chars = Table(title=f"charset: {stats.distinct_chars} distinct characters")
+    chars.add_column("class")
+    chars.add_column("characters", justify="right")
+    chars.add_column("labels containing", justify="right")
+    for name, count in stats.char_counts.items():
+        chars.add_row(name, str(count), str(stats.labels_with.get(name, 0)))
+    return [summary, lengths, chars]
+
+
+def _inspect(args: argparse.Namespace, host: PluginHost) -> int:
+    path = _dataset_path(args.path)
+    source = open_dataset(path, host.dataset_formats())
+    try:
+        stats = DatasetStats(location=source.location, samples=len(source))
+        with _progress("labels", len(source)) as advance:
+            label_stats(source, stats, advance)
+        with _progress("image sizes", min(len(source), 2000)) as advance:
+            image_stats(source, stats, seed=args.seed, advance=advance)
+        sheet_problems = []
+        if args.contact_sheet:
+            sheet_problems = contact_sheet(source, args.contact_sheet, n=args.n, seed=args.seed)
+    finally:
+        source.close()
+    if args.json:
+        data = stats.to_json()
+        if args.contact_sheet:
+            data["contact_sheet"] = str(args.contact_sheet)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    for table in _stats_table(stats):
+        ui.console.print(table)
+    ui.console.print(f"charset: {stats.charset!r}")
+    if stats.image_sample < stats.samples:
+        ui.console.print(f"image sizes from a sample of {stats.image_sample} images (seed {args.seed})")
+    problems = stats.label_errors + stats.image_errors + sheet_problems
+    if problems:
+        _list_problems("unreadable samples (run 'strbench data validate' for a full check)", problems)
+    if args.contact_sheet:
+        ui.console.print(f"contact sheet written: {args.contact_sheet}")
+    return 0
+
+
+# --- validate ------------------------------------------------------------------------------------
+
+
+def _validate_suite(args: argparse.Namespace, host: PluginHost) -> int:
+    suite = _suite(host, args.suite, args.data_root, "validate")
+    located = locate(args.data_root, suite, host.dataset_formats())
+    bad = [loc for loc in located if loc.status == "count mismatch"]
+    found = [loc for loc in located if loc.path is not None]
+    if args.json:
+        print(json.dumps([{"version": loc.version.name, "expected": loc.version.expected, "found": loc.found,
+                           "status": loc.status, "format": loc.format, "path": str(loc.path) if loc.path else None}
+                          for loc in located], indent=2))
+    else:
+        table = Table(title=f"suite {suite.name} below {args.data_root}")
+        for column in ("version", "expected", "found", "status", "format", "path"):
+            table.add_column(column)
+        for loc in located:
+            style = {"ok": "green", "missing": "yellow"}.get(loc.status, "red")
+            table.add_row(loc.version.name, str(loc.version.expected), "-" if loc.found is None else str(loc.found),
+                          f"[{style}]{loc.status}[/{style}]", loc.format or "-", str(loc.path or "-"))
+        ui.console.print(table)
+        for loc in bad:
+            ui.console.print(loc.describe())
+        ui.console.print(f"{len(found)} of {len(located)} versions found, {len(bad)} with a wrong sample count")
+    return 1 if bad or not found else 0
+
+
+def _print_validation(report: ValidationReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"location": report.location, "format": report.format, "declared": report.declared,
+                          "checked": report.checked, "ok": report.ok,
+                          "problems": [{"sample": k, "problem": p} for k, p in report.problems]}, indent=2))
+        return
+    if report.problems:
+        _list_problems(f"problems in {report.location}", report.problems)
+    verdict = "[green]clean[/green]" if report.ok else f"[red]{len(report.problems)} problem(s)[/red]"
+    ui.console.print(f"{report.location} ({report.format}): {report.checked} samples checked, {verdict}")
+
+
+def _validate(args: argparse.Namespace, host: PluginHost) -> int:
+    if args.suite is not None:
+        if args.path is not None:
+            raise UsageError("give either PATH or --suite NAME --data-root ROOT, not both")
+        return _validate_suite(args, host)
+    if args.path is None:
+        raise UsageError("usage: strbench data validate PATH, or --suite NAME --data-root ROOT")
+    path = _dataset_path(args.path)
+    with _progress(f"validate {path.name}", count_samples(path)) as advance:
+        report = validate_path(path, host.dataset_formats(), advance)
+    _print_validation(report, args.json)
+    return 0 if report.ok else 1
