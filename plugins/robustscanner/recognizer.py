@@ -27,13 +27,25 @@ class RobustScannerRecognizer(Recognizer):
     ``fast=True`` (default) runs an inference copy (batch norm folded, channels-last, incremental
     decoding that stops once every sequence has ended); ``fast=False`` runs the reference path
     that re-runs the hybrid branch over the whole sequence at every step. Both give the same
-    strings."""
+    strings. ``shared=True`` (validation during training) decodes incrementally with the live
+    model instead of a frozen copy."""
 
     def __init__(
-        self, model: RobustScanner, vocab: Vocabulary, input_spec: InputSpec, device: str = "cpu", fast: bool = True
+        self,
+        model: RobustScanner,
+        vocab: Vocabulary,
+        input_spec: InputSpec,
+        device: str = "cpu",
+        fast: bool = True,
+        shared: bool = False,
     ) -> None:
-        self.model = model.eval().to(device)
-        self.runner = inference_copy(self.model) if fast else self.model
+        self.model = model.to(device)
+        if shared:
+            self.model.decode_mode = "fast" if fast else "plain"
+            self.runner = self.model
+        else:
+            self.model.eval()
+            self.runner = inference_copy(self.model) if fast else self.model
         self.vocab = vocab
         self.charset = vocab.charset
         self.input_spec = input_spec
