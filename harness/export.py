@@ -56,8 +56,10 @@ def export_onnx(
                 _export(module, args, tmp, input_names, output_names, dynamic_axes, opset, dynamo=dynamo)
                 break
             except Exception as exc:  # any exporter failure: try the other one, then report both
-                errors.append(f"{'torch.export' if dynamo else 'TorchScript'} exporter: {type(exc).__name__}: "
-                              f"{_first_line(exc)}")  # fmt: skip
+                errors.append(
+                    f"{'torch.export' if dynamo else 'TorchScript'} exporter: {type(exc).__name__}: "
+                    f"{_first_line(exc)}"
+                )
                 if not dynamo:
                     ui.warn(
                         f"TorchScript ONNX export failed ({_first_line(exc)}); trying the torch.export exporter"

@@ -230,8 +230,10 @@ def _choose_member(path: Path, files: list[tarfile.TarInfo], member: str | None)
     if len(hits) != 1:
         listing = ", ".join(m.name for m in files[:20]) or "no files"
         problem = "several matches" if hits else "no match"
-        raise DataError(f"{path}: looked for {wanted} and found {problem}; the archive holds: {listing}; "
-                        f"name the member to read")  # fmt: skip
+        raise DataError(
+            f"{path}: looked for {wanted} and found {problem}; the archive holds: {listing}; "
+            f"name the member to read"
+        )
     return hits[0]
 
 
