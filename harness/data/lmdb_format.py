@@ -31,6 +31,38 @@ def open_env(path: Path, *, readonly: bool = True) -> lmdb.Environment:
         raise DataError(f"cannot open LMDB {path}: {exc}") from exc
 
 
+# py-lmdb refuses to open one path twice in a process, and handles inherited over fork() must
+# not be used: readers share one reference-counted environment per path and process.
+_shared: dict[str, list] = {}  # resolved path -> [environment, users]
+_shared_pid = os.getpid()
+
+
+def acquire_env(path: Path) -> lmdb.Environment:
+    """The read-only environment of ``path`` for this process; pair with :func:`release_env`."""
+    global _shared_pid
+    if _shared_pid != os.getpid():  # forked child: drop the parent's handles, open afresh
+        for env, _ in _shared.values():
+            env.close()
+        _shared.clear()
+        _shared_pid = os.getpid()
+    entry = _shared.get(str(Path(path).resolve()))
+    if entry is None:
+        entry = _shared[str(Path(path).resolve())] = [open_env(path), 0]
+    entry[1] += 1
+    return entry[0]
+
+
+def release_env(path: Path) -> None:
+    """Drop one use of ``path``'s shared environment; the last user closes it."""
+    key = str(Path(path).resolve())
+    entry = _shared.get(key)
+    if entry is not None and _shared_pid == os.getpid():
+        entry[1] -= 1
+        if entry[1] <= 0:
+            entry[0].close()
+            del _shared[key]
+
+
 class LmdbSource(SampleSource):
     """One LMDB folder. The environment is opened lazily per process (safe for DataLoader workers)."""
 
@@ -39,8 +71,11 @@ class LmdbSource(SampleSource):
         self.location = str(path)
         self._env: lmdb.Environment | None = None
         self._pid: int | None = None
-        with open_env(path).begin() as txn:
-            raw = txn.get(b"num-samples")
+        try:
+            with acquire_env(path).begin() as txn:
+                raw = txn.get(b"num-samples")
+        finally:
+            release_env(path)
         if raw is None:
             raise DataError(f"{path}: LMDB has no 'num-samples' key; it is not a clovaai-format dataset "
                             f"(rebuild it with 'strbench data convert')")
@@ -54,7 +89,7 @@ class LmdbSource(SampleSource):
 
     def _txn_get(self, key: bytes) -> bytes | None:
         if self._env is None or self._pid != os.getpid():
-            self._env = open_env(self.path)
+            self._env = acquire_env(self.path)
             self._pid = os.getpid()
         with self._env.begin() as txn:
             return txn.get(key)
@@ -85,9 +120,9 @@ class LmdbSource(SampleSource):
         return RawSample(key, image, label)
 
     def close(self) -> None:
-        if self._env is not None:
-            self._env.close()
-            self._env = None
+        if self._env is not None and self._pid == os.getpid():
+            release_env(self.path)
+        self._env = None
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()

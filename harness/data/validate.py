@@ -14,7 +14,7 @@ from pathlib import Path
 
 from strbench.data.base import DatasetFormat
 from strbench.data.folder import find_label_file, parse_label_file
-from strbench.data.lmdb_format import LmdbFormat, image_key, label_key, open_env
+from strbench.data.lmdb_format import LmdbFormat, acquire_env, image_key, label_key, release_env
 from strbench.data.loader import decode_image, open_dataset
 from strbench.errors import DataError, SampleError
 
@@ -82,7 +82,7 @@ def _declared_count(report: ValidationReport, raw: bytes | None) -> int | None:
 def validate_lmdb(path: Path, advance: Advance | None = None) -> ValidationReport:
     """Validate a clovaai LMDB folder key by key."""
     report = ValidationReport(str(path), "lmdb")
-    env = open_env(path)
+    env = acquire_env(path)
     try:
         with env.begin() as txn:
             images, labels, unknown = _scan_lmdb_keys(txn)
@@ -102,7 +102,7 @@ def validate_lmdb(path: Path, advance: Advance | None = None) -> ValidationRepor
                 if advance:
                     advance(1)
     finally:
-        env.close()
+        release_env(path)
     extra = sorted(i for i in images | labels if i > n or i < 1)
     for index in extra:
         report.add(f"{index:09d}", f"sample beyond num-samples={n}: num-samples is too small or the key is stray; "
