@@ -43,6 +43,14 @@ def test_reads_paddle_state_dict(name, expected):
     _assert_same(state, expected)
 
 
+def test_reads_numpy_1_module_names(tmp_path, expected):
+    data = (FIXTURES / "paddle_tiny_p2.pdparams").read_bytes()
+    assert b"numpy._core.multiarray" in data  # protocol 2 names globals as text lines
+    old = tmp_path / "numpy1.pdparams"
+    old.write_bytes(data.replace(b"numpy._core.multiarray", b"numpy.core.multiarray"))
+    _assert_same(read_pdparams(old), expected)
+
+
 def test_reads_tuple_records_of_nested_objects(expected):
     state = read_pdparams(FIXTURES / "paddle_tiny_nested.pdparams")
     _assert_same(state, {f"model.{k}": v for k, v in expected.items()})  # "epoch" (an int) is dropped

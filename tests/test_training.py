@@ -145,7 +145,7 @@ def _assert_tensors_equal(a: Any, b: Any, where: str = "") -> None:
         assert a == b, where
 
 
-def test_resume_is_bit_exact(tmp_path, datasets):
+def test_resume_is_bit_exact(tmp_path, datasets, capsys):
     # 15 samples / batch 4 -> 3 steps per epoch; 7 steps cross two epoch boundaries.
     full = train(TinyTask(), _config(tmp_path / "full", max_steps=7))
     assert full.steps == 7
@@ -169,6 +169,7 @@ def test_resume_is_bit_exact(tmp_path, datasets):
         b["batch_in_epoch"],
         b["rejected"],
     )
+    assert "differ" not in capsys.readouterr().err
     weights, meta = load_weights(Path(full.weights))
     assert meta["global_step"] == "7"
     _assert_tensors_equal(weights, a["model"])
@@ -285,6 +286,12 @@ def test_too_little_data_and_amp_on_cpu(tmp_path, datasets):
         train(TinyTask(), _config(tmp_path / "x", batch_size=64))
     with pytest.raises(UsageError, match="needs a CUDA device"):
         train(TinyTask(), _config(tmp_path / "x", amp="bf16"))
+
+
+def test_resume_with_other_data_order_warns(tmp_path, datasets, capsys):
+    train(TinyTask(), _config(tmp_path / "r", max_steps=2))
+    train(TinyTask(), _config(tmp_path / "r", max_steps=3, seed=4, resume=str(tmp_path / "r" / "last.ckpt")))
+    assert "seed differ from the run" in capsys.readouterr().err
 
 
 def test_resume_errors(tmp_path, datasets):

@@ -41,6 +41,7 @@ LAST_CHECKPOINT = "last.ckpt"
 LAST_WEIGHTS = "last.safetensors"
 BEST_WEIGHTS = "best.safetensors"
 _SHOWN_REJECTS = 5
+_ORDER_SETTINGS = ("train_data", "batch_size", "seed")
 
 
 @dataclass
@@ -176,6 +177,13 @@ class _Trainer:
         )
         self.counts = _Counts(state["unreadable"], state["rejected"])
         set_rng_state(state["rng"])
+        stored = state.get("config", {})
+        changed = [k for k in _ORDER_SETTINGS if k in stored and stored[k] != self.cfg.to_dict()[k]]
+        if changed:
+            ui.warn(
+                f"{', '.join(changed)} differ from the run in {path}: the data order changes, so the resumed "
+                f"run is not an exact continuation"
+            )
         ui.info(
             f"resumed from {path}: step {self.pos.global_step}, epoch {self.pos.epoch + 1}, "
             f"batch {self.pos.batch_in_epoch}/{self.steps_per_epoch}"
@@ -358,6 +366,10 @@ class _Trainer:
             best_metric=pos.best_metric,
         )
 
+    def close(self) -> None:
+        for source in [self.train_source, *self.val_sources]:
+            source.close()
+
     def _log(self, window: list[float], start: float) -> None:
         lr = self.scheduler.get_last_lr()[0]
         mean = sum(window) / len(window) if window else math.nan
@@ -379,4 +391,8 @@ class _Trainer:
 def train(task: TrainTask, cfg: TrainConfig) -> TrainResult:
     """Train ``task`` as ``cfg`` says; write ``last.ckpt``, ``last.safetensors`` and (with
     validation data) ``best.safetensors`` to ``cfg.output_dir``."""
-    return _Trainer(task, cfg).run()
+    trainer = _Trainer(task, cfg)
+    try:
+        return trainer.run()
+    finally:
+        trainer.close()
