@@ -9,6 +9,7 @@ from rich.table import Table
 
 from strbench import leaderboard as lb
 from strbench import ui
+from strbench.errors import UsageError
 from strbench.plugins import PluginHost
 from strbench.records import atomic_write_bytes
 
@@ -23,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include-subsets", action="store_true", help="include --limit subset runs")
     p.add_argument("--include-synthetic", action="store_true", help="include runs on the synthetic default set")
     p.add_argument("--plot", type=Path, help="also write the speed-accuracy scatter plot (PNG)")
+    p.add_argument("--update-readme", type=Path, metavar="README",
+                   help="replace the markdown table between the leaderboard markers of this file")
     p.set_defaults(func=run)
 
 
@@ -64,9 +67,23 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra),
             "html": lambda: lb.to_html(rows, args.group, plot_png, extra),
             "csv": lambda: lb.to_csv(rows, args.group)}[args.format]()
+    if args.update_readme:
+        update_readme(args.update_readme, lb.to_markdown(rows, args.group, extra))
     if args.output:
         atomic_write_bytes(args.output, text.encode("utf-8"))
         ui.info(f"written: {args.output}")
-    else:
+    elif not args.update_readme:
         print(text, end="")
     return 0
+
+
+def update_readme(path: Path, markdown: str) -> None:
+    """Put ``markdown`` between ``<!-- leaderboard:start -->`` and ``<!-- leaderboard:end -->``."""
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
+    if start not in text or end not in text:
+        raise UsageError(f"{path} has no '{start}' ... '{end}' markers")
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    atomic_write_bytes(path, f"{head}{start}\n{markdown}{end}{tail}".encode())
+    ui.info(f"leaderboard updated in {path}")
