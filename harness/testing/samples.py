@@ -14,6 +14,8 @@ from PIL import Image
 from strbench.data import default_set
 from strbench.data.base import SampleSource
 from strbench.data.loader import open_dataset
+from strbench.preprocess import collate, preprocess_image
+from strbench.types import Batch, InputSpec
 
 #: Relative to the repository root (the folder above ``harness/``); override with STRBENCH_DATA_ROOT.
 DEFAULT_DATA_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "str-benchmarks"
@@ -26,7 +28,7 @@ BROKEN_IMAGES = {
     "not_an_image.png": "text bytes with an image extension",
 }
 #: File name -> (width, height) of valid images with extreme sizes or aspect ratios.
-DEGENERATE_IMAGES = {"one_pixel.png": (1, 1), "tall.png": (3, 200), "wide.png": (600, 4)}
+DEGENERATE_IMAGES = {"one_pixel.png": (1, 1), "tall.png": (3, 200), "wide.png": (300, 6)}
 
 
 @dataclass
@@ -87,3 +89,23 @@ def write_problem_dataset(folder: Path, good_image: bytes) -> dict[str, str]:
     kinds.update({name: "broken" for name in BROKEN_IMAGES})
     kinds.update({name: "degenerate" for name in DEGENERATE_IMAGES})
     return kinds
+
+
+def render_word(text: str, height: int = 64) -> np.ndarray:
+    """A clean dark-on-white RGB image of ``text`` (OpenCV Hershey font), for smoke tests."""
+    import cv2
+
+    scale = height / 64
+    img = np.full((height, int((40 + 30 * len(text)) * scale), 3), 255, np.uint8)
+    cv2.putText(img, text, (int(12 * scale), int(46 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 1.3 * scale,
+                (20, 20, 20), max(1, round(3 * scale)), cv2.LINE_AA)
+    return img
+
+
+def make_batch(images: list[np.ndarray], spec: InputSpec) -> Batch:
+    """Preprocess and collate RGB images for ``spec`` exactly as the core loader does."""
+    keys = [f"image-{i}" for i in range(len(images))]
+    if spec.resize == "none":
+        return Batch(keys=keys, raw=list(images))
+    processed = [preprocess_image(img, spec) for img in images]
+    return collate(keys, [p[0] for p in processed], [p[1] for p in processed], spec)

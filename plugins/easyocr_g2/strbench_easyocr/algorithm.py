@@ -51,7 +51,7 @@ class EasyOcr(Algorithm):
             input_spec=INPUT_SPEC,
             charset=CHARSET,
             cased=True,
-            num_parameters=3_782_371,
+            num_parameters=3_781_345,
             default_weights=f"{WEIGHTS_PIN}:models/english_g2.pth",
         )
     }
