@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from strbench import ui
@@ -57,6 +58,11 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     return handlers[args.data_command](args, host)
 
 
+def _say(text: str, *, markup: bool = False) -> None:
+    """One result line on stdout, never wrapped (paths stay copyable); data is not read as markup."""
+    ui.console.print(text, soft_wrap=True, markup=markup)
+
+
 def _dataset_path(path: Path) -> Path:
     """``path`` itself, or the embedded default set for its name."""
     if str(path) == default_set.NAME and not path.exists():
@@ -87,10 +93,10 @@ def _list_problems(title: str, items: list[tuple[str, str]]) -> None:
     table.add_column("sample")
     table.add_column("problem")
     for key, reason in items[:MAX_LISTED]:
-        table.add_row(key, reason)
+        table.add_row(escape(key), escape(reason))
     ui.console.print(table)
     if len(items) > MAX_LISTED:
-        ui.console.print(f"... and {len(items) - MAX_LISTED} more")
+        _say(f"... and {len(items) - MAX_LISTED} more")
 
 
 # --- convert -------------------------------------------------------------------------------------
@@ -107,8 +113,8 @@ def _convert_one(src: Path, dest: Path, args: argparse.Namespace, host: PluginHo
 
 
 def _print_convert(report: ConvertReport) -> None:
-    ui.console.print(f"{report.source} -> {report.dest}: wrote {report.written} samples, "
-                     f"skipped {len(report.skipped)} (map size {report.map_size // 2**20} MiB)")
+    _say(f"{report.source} -> {report.dest}: wrote {report.written} samples, "
+         f"skipped {len(report.skipped)} (map size {report.map_size // 2**20} MiB)")
     if report.skipped:
         _list_problems(f"skipped samples of {report.source}", report.skipped)
 
@@ -133,7 +139,7 @@ def _convert(args: argparse.Namespace, host: PluginHost) -> int:
             continue
         report = _convert_one(loc.path, dest, args, host, loc.version.name)
         reports.append(report)
-        table.add_row(loc.version.name, str(loc.version.expected), str(loc.path.relative_to(args.data_root)),
+        table.add_row(loc.version.name, str(loc.version.expected), escape(str(loc.path.relative_to(args.data_root))),
                       str(report.written), str(len(report.skipped)), dest.name)
     ui.console.print(table)
     for report in reports:
@@ -190,14 +196,14 @@ def _inspect(args: argparse.Namespace, host: PluginHost) -> int:
         return 0
     for table in _stats_table(stats):
         ui.console.print(table)
-    ui.console.print(f"charset: {stats.charset!r}")
+    _say(f"charset: {stats.charset!r}")
     if stats.image_sample < stats.samples:
-        ui.console.print(f"image sizes from a sample of {stats.image_sample} images (seed {args.seed})")
+        _say(f"image sizes from a sample of {stats.image_sample} images (seed {args.seed})")
     problems = stats.label_errors + stats.image_errors + sheet_problems
     if problems:
         _list_problems("unreadable samples (run 'strbench data validate' for a full check)", problems)
     if args.contact_sheet:
-        ui.console.print(f"contact sheet written: {args.contact_sheet}")
+        _say(f"contact sheet written: {args.contact_sheet}")
     return 0
 
 
@@ -220,11 +226,11 @@ def _validate_suite(args: argparse.Namespace, host: PluginHost) -> int:
         for loc in located:
             style = {"ok": "green", "missing": "yellow"}.get(loc.status, "red")
             table.add_row(loc.version.name, str(loc.version.expected), "-" if loc.found is None else str(loc.found),
-                          f"[{style}]{loc.status}[/{style}]", loc.format or "-", str(loc.path or "-"))
+                          f"[{style}]{loc.status}[/{style}]", loc.format or "-", escape(str(loc.path or "-")))
         ui.console.print(table)
         for loc in bad:
-            ui.console.print(loc.describe())
-        ui.console.print(f"{len(found)} of {len(located)} versions found, {len(bad)} with a wrong sample count")
+            _say(loc.describe())
+        _say(f"{len(found)} of {len(located)} versions found, {len(bad)} with a wrong sample count")
     return 1 if bad or not found else 0
 
 
@@ -237,7 +243,7 @@ def _print_validation(report: ValidationReport, as_json: bool) -> None:
     if report.problems:
         _list_problems(f"problems in {report.location}", report.problems)
     verdict = "[green]clean[/green]" if report.ok else f"[red]{len(report.problems)} problem(s)[/red]"
-    ui.console.print(f"{report.location} ({report.format}): {report.checked} samples checked, {verdict}")
+    _say(f"{escape(report.location)} ({report.format}): {report.checked} samples checked, {verdict}", markup=True)
 
 
 def _validate(args: argparse.Namespace, host: PluginHost) -> int:
