@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from strbench import ui
+from strbench.cli.cmd_bench import add_perf_args, perf_options
 from strbench.cli.common import add_algorithm_args, plugin_options, resolve_device
 from strbench.plugins import PluginHost
 from strbench.report import print_run_summary
@@ -35,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="evaluate an algorithm on the benchmark suite and write a record")
     add_run_args(p)
     p.add_argument("--perf", action="store_true", help="also measure latency/throughput/memory (see 'bench')")
+    add_perf_args(p)
     p.set_defaults(func=run)
 
 
@@ -44,7 +46,8 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
         suite=args.suite, datasets=args.datasets, protocol=args.protocol, batch_size=args.batch_size,
         workers=args.workers, device=resolve_device(args.device), precision=args.precision,
         backend=args.backend, onnx_model=args.onnx_model, limit=args.limit, results_dir=args.results_dir,
-        tag=args.tag, perf=getattr(args, "perf", False), options=plugin_options(args),
+        tag=args.tag, perf=getattr(args, "perf", False), perf_options=perf_options(args),
+        options=plugin_options(args),
     )
 
 

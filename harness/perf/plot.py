@@ -1,0 +1,50 @@
+"""Speed-accuracy scatter plot (throughput vs word accuracy) for the leaderboard page."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from strbench.perf.summary import THROUGHPUT
+
+
+def _accuracy(row: Any) -> tuple[float | None, bool]:
+    """The group's weighted accuracy, else the mean over the evaluated sets (flagged as partial)."""
+    if row.group_weighted is not None:
+        return row.group_weighted, False
+    values = [v for v in row.accuracy.values() if v is not None]
+    return (sum(values) / len(values), True) if values else (None, True)
+
+
+def speed_accuracy_png(rows: list[Any], group: str) -> bytes | None:
+    """PNG bytes of accuracy against best-batch throughput (log scale); ``None`` without perf data."""
+    points = []
+    for row in rows:
+        speed = row.perf.get(THROUGHPUT) if row.perf else None
+        acc, partial = _accuracy(row)
+        if speed and acc is not None:
+            points.append((row, float(speed), acc, partial))
+    if not points:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.5, 5), dpi=110)
+    ax = fig.subplots()
+    for row, speed, acc, partial in points:
+        marker = "x" if not row.trained else ("s" if partial else "o")
+        ax.scatter([speed], [acc], marker=marker, s=45)
+        ax.annotate(f"{row.algorithm}/{row.variant} {row.backend}/{row.precision}", (speed, acc), fontsize=7,
+                    xytext=(4, 3), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("throughput, images/s at the best batch size (forward + decode)")
+    ax.set_ylabel(f"word accuracy % ({group} weighted avg)")
+    ax.grid(True, which="both", alpha=0.3)
+    notes = ["o: complete group", "s: mean of the evaluated sets (group incomplete)", "x: untrained weights"]
+    ax.set_title("Speed vs accuracy\n" + "; ".join(notes), fontsize=8)
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
