@@ -297,7 +297,8 @@ def test_cli_suite_convert_and_validate(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_cli_default_set_by_name(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-q", "data", "inspect", default_set.NAME, "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["samples"] == default_set.EXPECTED_SAMPLES
+    data = json.loads(capsys.readouterr().out)
+    assert data["samples"] == default_set.EXPECTED_SAMPLES and data["dataset"]["synthetic"] is True
 
 
 # --- real data -----------------------------------------------------------------------------------

@@ -64,10 +64,16 @@ def _say(text: str, *, markup: bool = False) -> None:
 
 
 def _dataset_path(path: Path) -> Path:
-    """``path`` itself, or the embedded default set for its name."""
+    """``path`` itself, or the embedded default set for its name (with a note that it is synthetic)."""
     if str(path) == default_set.NAME and not path.exists():
-        return default_set.path()
+        path = default_set.path()
+    if _is_default_set(path):
+        ui.info(f"note: {default_set.NAME} is {default_set.TITLE}")
     return path
+
+
+def _is_default_set(path: Path) -> bool:
+    return path.exists() and default_set.path() in (path.resolve(), path.resolve().parent)
 
 
 @contextmanager
@@ -190,6 +196,8 @@ def _inspect(args: argparse.Namespace, host: PluginHost) -> int:
         source.close()
     if args.json:
         data = stats.to_json()
+        if _is_default_set(path):
+            data["dataset"] = {"name": default_set.NAME, "title": default_set.TITLE, "synthetic": True}
         if args.contact_sheet:
             data["contact_sheet"] = str(args.contact_sheet)
         print(json.dumps(data, indent=2, ensure_ascii=False))
