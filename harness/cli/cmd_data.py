@@ -14,7 +14,7 @@ from rich.table import Table
 from strbench import ui
 from strbench.data import default_set
 from strbench.data.convert import ConvertReport, suite_destinations, write_lmdb
-from strbench.data.inspection import DatasetStats, contact_sheet, image_stats, label_stats
+from strbench.data.inspection import IMAGE_SAMPLE_LIMIT, DatasetStats, contact_sheet, image_stats, label_stats
 from strbench.data.loader import open_dataset
 from strbench.data.suite import locate
 from strbench.data.validate import ValidationReport, count_samples, validate_path
@@ -187,7 +187,7 @@ def _inspect(args: argparse.Namespace, host: PluginHost) -> int:
         stats = DatasetStats(location=source.location, samples=len(source))
         with _progress("labels", len(source)) as advance:
             label_stats(source, stats, advance)
-        with _progress("image sizes", min(len(source), 2000)) as advance:
+        with _progress("image sizes", min(len(source), IMAGE_SAMPLE_LIMIT)) as advance:
             image_stats(source, stats, seed=args.seed, advance=advance)
         sheet_problems = []
         if args.contact_sheet:
