@@ -189,9 +189,12 @@ def check_inference(recognizer: Recognizer, source: SampleSource, indices: Seque
     return preds
 
 
-def check_batch_invariance(recognizer: Recognizer, source: SampleSource, indices: Sequence[int]) -> None:
-    """Predicting the samples in one batch gives the same strings as predicting them one by one."""
-    together, _ = predict(recognizer, source, indices, batch_size=len(indices))
+def check_batch_invariance(recognizer: Recognizer, source: SampleSource, indices: Sequence[int],
+                           together: Mapping[int, Prediction] | None = None) -> None:
+    """Predicting the samples in one batch gives the same strings as predicting them one by one
+    (``together``: predictions already made with one batch of all ``indices``)."""
+    if together is None:
+        together, _ = predict(recognizer, source, indices, batch_size=len(indices))
     alone, _ = predict(recognizer, source, indices, batch_size=1)
     problems = []
     for index in indices:
@@ -207,7 +210,11 @@ def check_problem_images(recognizer: Recognizer, folder: Path, good_image: bytes
     """Broken images are counted skips naming the file; degenerate but valid images still predict."""
     kinds = write_problem_dataset(folder, good_image)
     source = open_dataset(folder)
-    preds, skipped = predict(recognizer, source, range(len(source)), batch_size=len(source))
+    try:
+        preds, skipped = predict(recognizer, source, range(len(source)), batch_size=len(source))
+    except Exception as exc:
+        raise AssertionError(f"the recognizer crashed on a batch of broken and degenerate images "
+                             f"({', '.join(kinds)}): {type(exc).__name__}: {exc}") from exc
     problems = []
     names = {source.key(i).rsplit("/", 1)[-1]: i for i in range(len(source))}
     skipped_names = {key.rsplit("/", 1)[-1]: reason for key, reason in skipped}

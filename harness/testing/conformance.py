@@ -22,6 +22,7 @@ from strbench.data.loader import make_loader
 from strbench.plugins import PluginHost
 from strbench.testing import checks
 from strbench.testing.samples import ConformanceSamples, conformance_samples
+from strbench.types import Prediction
 
 
 class ConformanceTests:
@@ -61,6 +62,11 @@ class ConformanceTests:
     def samples(self) -> ConformanceSamples:
         return conformance_samples(self.num_samples)
 
+    @pytest.fixture(scope="class")
+    def batched(self, recognizer: Recognizer, samples: ConformanceSamples) -> dict[int, Prediction]:
+        """Predictions of all samples in one batch (checked by :meth:`test_inference`)."""
+        return checks.check_inference(recognizer, samples.source, samples.indices, len(samples.indices))
+
     # -- checks ----------------------------------------------------------------------------
 
     def test_registration(self, host: PluginHost) -> None:
@@ -72,11 +78,12 @@ class ConformanceTests:
     def test_load(self, algorithm: Algorithm, variant_name: str, recognizer: Recognizer) -> None:
         checks.check_recognizer(recognizer, algorithm.variants[variant_name])
 
-    def test_inference(self, recognizer: Recognizer, samples: ConformanceSamples) -> None:
-        checks.check_inference(recognizer, samples.source, samples.indices)
+    def test_inference(self, batched: dict[int, Prediction], samples: ConformanceSamples) -> None:
+        assert sorted(batched) == sorted(samples.indices)
 
-    def test_batch_equals_one_by_one(self, recognizer: Recognizer, samples: ConformanceSamples) -> None:
-        checks.check_batch_invariance(recognizer, samples.source, samples.indices)
+    def test_batch_equals_one_by_one(self, recognizer: Recognizer, samples: ConformanceSamples,
+                                     batched: dict[int, Prediction]) -> None:
+        checks.check_batch_invariance(recognizer, samples.source, samples.indices, batched)
 
     def test_problem_images(self, recognizer: Recognizer, samples: ConformanceSamples,
                             tmp_path: Path) -> None:
@@ -96,6 +103,5 @@ class ConformanceTests:
         checks.check_export_roundtrip(algorithm, variant_name, recognizer, item.batch, tmp_path)
 
     def test_serializable(self, algorithm: Algorithm, variant_name: str, recognizer: Recognizer,
-                          samples: ConformanceSamples) -> None:
-        preds, _ = checks.predict(recognizer, samples.source, samples.indices[:4], batch_size=4)
-        checks.check_serializable(algorithm, variant_name, recognizer, list(preds.values()))
+                          batched: dict[int, Prediction]) -> None:
+        checks.check_serializable(algorithm, variant_name, recognizer, list(batched.values()))
