@@ -33,6 +33,7 @@ class ConformanceTests:
     weights: Path | None = None
     load_options: dict[str, Any] = {}
     num_samples: int = 16
+    export_check_samples: int = 2
 
     def make_host(self) -> PluginHost:
         """The plugin host, discovering plugins through entry points as ``strbench`` does."""
@@ -98,8 +99,9 @@ class ConformanceTests:
                               samples: ConformanceSamples, tmp_path: Path) -> None:
         if not algorithm.capabilities.export:
             pytest.skip(f"{algorithm.name} declares no export format")
-        item = next(iter(make_loader(samples.source, recognizer.input_spec, batch_size=4,
-                                     indices=samples.indices[:4])))
+        count = self.export_check_samples
+        item = next(iter(make_loader(samples.source, recognizer.input_spec, batch_size=count,
+                                     indices=samples.indices[:count])))
         checks.check_export_roundtrip(algorithm, variant_name, recognizer, item.batch, tmp_path)
 
     def test_serializable(self, algorithm: Algorithm, variant_name: str, recognizer: Recognizer,
