@@ -47,15 +47,23 @@ def describe_mode(mode: str, device: str) -> dict[str, Any]:
 
 @contextmanager
 def compiled(recognizer: Any, mode: str) -> Iterator[None]:
-    """Compile ``recognizer.module()`` in place (``nn.Module.compile``) for the duration of the block."""
+    """Replace ``recognizer.module().forward`` by its ``torch.compile`` for the duration of the block.
+
+    Compiling the bound ``forward`` (an instance attribute that ``nn.Module.__call__`` picks up)
+    works for built-in modules too, where ``nn.Module.compile`` leaves frames of ``torch.nn``
+    files to eager.
+    """
     if mode == "none":
         yield
         return
     module = recognizer.module()
-    previous = getattr(module, "_compiled_call_impl", None)
-    module.compile(mode=None if mode == "default" else mode)
+    had_own = "forward" in vars(module)
+    previous = vars(module).get("forward")
+    module.forward = torch.compile(module.forward, mode=None if mode == "default" else mode)
     try:
         yield
     finally:
-        # nn.Module.compile stores the compiled call here; restoring it returns the module to eager
-        module._compiled_call_impl = previous
+        if had_own:
+            module.forward = previous
+        else:
+            del module.forward

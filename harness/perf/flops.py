@@ -87,6 +87,10 @@ def count_forward(forward: Callable[[], Any]) -> tuple[int, dict[str, int]]:
     return int(counter.get_total_flops()), by_op
 
 
+def _giga(flops: float) -> float:
+    return float(f"{flops / 1e9:.6g}")
+
+
 def recognizer_flops(recognizer: Any, batches: Iterable[Batch]) -> dict[str, Any]:
     """FLOPs of ``Recognizer.forward`` per real batch-1 image (autoregressive decoders: real lengths)."""
     if recognizer.module() is None:
@@ -109,9 +113,9 @@ def recognizer_flops(recognizer: Any, batches: Iterable[Batch]) -> dict[str, Any
     return {
         "available": True, "tool": f"torch.utils.flop_counter.FlopCounterMode (torch {torch.__version__}) + strbench RNN/SDPA formulas",
         "convention": "multiply-add = 2 FLOPs; forward pass only, eager fp32, batch 1, real images",
-        "images": n, "gflops_per_image": round(sum(totals) / n / 1e9, 6),
-        "gflops_min": round(min(totals) / 1e9, 6), "gflops_max": round(max(totals) / 1e9, 6),
-        "by_operator_gflops_per_image": {k: round(v / n / 1e9, 6) for k, v in sorted(by_op.items())},
+        "images": n, "flops_per_image": sum(totals) / n, "gflops_per_image": _giga(sum(totals) / n),
+        "gflops_min": _giga(min(totals)), "gflops_max": _giga(max(totals)),
+        "by_operator_gflops_per_image": {k: _giga(v / n) for k, v in sorted(by_op.items())},
         "counted": COUNTED, "not_counted": NOT_COUNTED,
     }
 
