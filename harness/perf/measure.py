@@ -158,6 +158,16 @@ class _Runner:
         return out
 
 
+def _notes(recognizer: Recognizer, precision: str, cuda: bool) -> list[str]:
+    if recognizer.module() is not None:
+        return []
+    notes = ["autocast has no effect: the recognizer runs no torch module"] if precision != "fp32" else []
+    if cuda:
+        notes.append("torch allocator peaks exclude memory the runtime allocates itself (e.g. ONNX Runtime's "
+                     "CUDA arena); nvml_process_memory_mb includes it")
+    return notes
+
+
 def _rate(bs: int, stats: dict[str, Any]) -> float | None:
     median = stats.get("median_ms")
     return round(1000.0 * bs / median, 3) if median else None
@@ -252,8 +262,7 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
                     compiled = mode != "none"
                     warmup = max(cfg.warmup, len(images)) if compiled else cfg.warmup
                     entry: dict[str, Any] = {"precision": precision, "compile": compile_mod.describe_mode(mode, device)}
-                    if precision != "fp32" and recognizer.module() is None:
-                        entry["note"] = "autocast has no effect: the recognizer runs no torch module"
+                    entry["notes"] = _notes(recognizer, precision, cuda)
                     entry["latency_bs1"] = runner.latency_bs1(warmup, cfg.latency_runs)
                     entry["throughput"] = sweep(runner, cfg, compiled, nvml)
                     preds = runner.predict_all(cfg.accuracy_batch_size)

@@ -41,7 +41,7 @@ class Nvml:
         if uuid is not None:  # CUDA and NVML number devices differently under CUDA_VISIBLE_DEVICES
             try:
                 return self.nv.nvmlDeviceGetHandleByUUID(f"GPU-{uuid}")
-            except self.nv.NVMLError:
+            except Exception:  # unknown UUID format or NVML error: fall back to the index
                 pass
         return self.nv.nvmlDeviceGetHandleByIndex(index)
 

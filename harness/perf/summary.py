@@ -33,7 +33,7 @@ def leaderboard_columns(perf: dict[str, Any]) -> dict[str, float]:
         best = (config.get("throughput") or {}).get("best")
         if best:
             out[THROUGHPUT] = float(best["images_per_s"])
-            out[BEST_BS] = float(best["batch_size"])
+            out[BEST_BS] = int(best["batch_size"])
             mb = headline_mb(best.get("memory") or {})
             if mb is not None:
                 out[PEAK_MEMORY] = float(mb)
