@@ -1,0 +1,150 @@
+"""The ``rare`` algorithm: variants, loading, training, ONNX export and PaddleOCR weight import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from strbench.algorithm import Algorithm, Recognizer
+from strbench.errors import NotSupportedError, UsageError
+from strbench.types import Batch, Capabilities, ExportResult, InputSpec, TrainResult, Variant
+from strbench_rare.labels import CHARSET, DECODE_MODES, decode_probs
+from strbench_rare.recognizer import ONNX_INPUT, ONNX_OUTPUT, OnnxRareRecognizer, RareRecognizer
+from strbench_rare.train_task import RareTrainTask, training_defaults
+from strbench_rare.weights import PADDLE_RELEASES, import_paddle, is_paddle_alias, load_model
+
+INPUT_SPEC = InputSpec(
+    height=32, max_width=100, channels="BGR", mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5),
+    resize="keep_ratio", pad_value=0.0,
+)
+NUM_PARAMETERS = {"mv3": 1_679_418, "r34": 26_983_268}
+DESCRIPTIONS = {
+    "mv3": "TPS (small loc net) + MobileNetV3-large x0.5 + BiLSTM 96 + GRU attention (PaddleOCR rec_mv3_tps_bilstm_att)",
+    "r34": "TPS (large loc net) + ResNet34_vd + BiLSTM 256 + GRU attention (PaddleOCR rec_r34_vd_tps_bilstm_att)",
+}
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _flag(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS or text in FALSE_WORDS:
+        return text in TRUE_WORDS
+    raise UsageError(f"rare option {name}={value!r} must be true or false")
+
+
+class RareAlgorithm(Algorithm):
+    """RARE (Shi et al., CVPR 2016) as PaddleOCR implements it, in two backbones."""
+
+    name = "rare"
+    version = "1.0"
+    description = "RARE: TPS rectification + CNN + BiLSTM + attention decoder (PaddleOCR layout)"
+    paper = "Robust Scene Text Recognition with Automatic Rectification (CVPR 2016)"
+    default_variant = "mv3"
+    default_protocol = "lower36"
+    capabilities = Capabilities(train=True, export=("onnx",), import_weights=("paddle",))
+    variants = {
+        key: Variant(
+            name=key,
+            description=DESCRIPTIONS[key],
+            input_spec=INPUT_SPEC,
+            charset=CHARSET,
+            cased=False,
+            num_parameters=NUM_PARAMETERS[key],
+            defaults=training_defaults(key),
+        )
+        for key in ("mv3", "r34")
+    }
+
+    # -- inference ---------------------------------------------------------------------------
+
+    def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> Recognizer:
+        """Options: ``fast`` (default true: folded BN etc., same outputs), ``decode``
+        (``paddle`` = skip sos/eos over all steps, or ``stop_at_eos``). ``weights="paddle"``
+        loads the variant's PaddleOCR release."""
+        v = self.variant(variant)
+        unknown = set(options) - {"fast", "decode"}
+        if unknown:
+            raise UsageError(f"unknown rare option(s) {', '.join(sorted(unknown))}; known: fast, decode")
+        decode = str(options.get("decode", "paddle"))
+        if decode not in DECODE_MODES:
+            raise UsageError(f"rare option decode={decode!r} must be one of {', '.join(DECODE_MODES)}")
+        model = load_model(v.name, weights).to(device).eval()
+        return RareRecognizer(model, v, device, fast=_flag(options.get("fast", True), "fast"), decode=decode)  # type: ignore[arg-type]
+
+    def weights_identity(self, variant: str, weights: Path | None) -> dict[str, Any]:
+        v = self.variant(variant)
+        if weights is None:
+            return {
+                "name": "untrained",
+                "trained": False,
+                "note": f"randomly initialised RARE-{v.name}: no trained weights were given, predictions are meaningless",
+            }
+        if is_paddle_alias(weights):
+            release = PADDLE_RELEASES[v.name]
+            return {
+                "name": f"PaddleOCR {release.stem}",
+                "url": release.url,
+                "trained": True,
+                "reported_accuracy": release.reported_accuracy,
+            }
+        return {"name": str(weights), "trained": True}
+
+    # -- weights -----------------------------------------------------------------------------
+
+    def import_weights(self, variant: str, source: Path, dest: Path) -> dict[str, Any]:
+        """Convert a PaddleOCR release ``.tar`` or ``best_accuracy.pdparams`` to safetensors at ``dest``."""
+        v = self.variant(variant)
+        return import_paddle(v.name, Path(source), Path(dest))
+
+    # -- training ----------------------------------------------------------------------------
+
+    def train(self, variant: str, config: Mapping[str, Any]) -> TrainResult:
+        from strbench.training import TrainConfig, train
+
+        v = self.variant(variant)
+        cfg = TrainConfig.from_mapping(v.defaults, config)
+        task = RareTrainTask(load_model(v.name, None), v)
+        return train(task, cfg)
+
+    # -- export ------------------------------------------------------------------------------
+
+    def export(self, recognizer: Recognizer, fmt: str, path: Path, check_batch: Batch | None) -> ExportResult:
+        """ONNX with the TPS sampler (GridSample) and the unrolled 25-step decoder; input
+        ``images`` ``(batch, 3, 32, 100)``, output ``probs`` ``(batch, 25, 38)``, dynamic batch."""
+        from strbench.export import export_onnx, max_abs_diff, onnx_session
+
+        if fmt != "onnx":
+            raise NotSupportedError(f"rare exports only to onnx, not {fmt!r}")
+        if not isinstance(recognizer, RareRecognizer):
+            raise UsageError("rare can only export a recognizer it loaded itself (Algorithm.load)")
+        net = RareRecognizer(recognizer.model, recognizer.variant, "cpu", fast=True).net.cpu().eval()
+        spec = recognizer.input_spec
+        example = torch.zeros(2, spec.num_channels, spec.height, spec.max_width)
+        export_onnx(
+            net, (example,), Path(path), input_names=[ONNX_INPUT], output_names=[ONNX_OUTPUT],
+            dynamic_axes={ONNX_INPUT: {0: "batch"}, ONNX_OUTPUT: {0: "batch"}}, opset=17,
+        )
+        if check_batch is None or len(check_batch) == 0:
+            return ExportResult(path=str(path), format="onnx", inputs=(ONNX_INPUT,))
+        eager = recognizer.forward(check_batch.to(recognizer.device))
+        onnx_out = OnnxRareRecognizer(onnx_session(Path(path)), Path(path), recognizer.variant).forward(check_batch)
+        eager_text = [p.text for p in decode_probs(eager)]
+        onnx_text = [p.text for p in decode_probs(onnx_out)]
+        return ExportResult(
+            path=str(path), format="onnx", max_abs_diff=max_abs_diff(eager, onnx_out),
+            strings_equal=eager_text == onnx_text, checked_samples=len(check_batch), inputs=(ONNX_INPUT,),
+        )
+
+    def load_exported(self, path: Path, fmt: str, variant: str, device: str = "cpu") -> Recognizer:
+        from strbench.export import onnx_session
+
+        if fmt != "onnx":
+            raise NotSupportedError(f"rare runs exported onnx models only, not {fmt!r}")
+        v = self.variant(variant)
+        return OnnxRareRecognizer(onnx_session(Path(path), device), Path(path), v, device)

@@ -1,0 +1,118 @@
+"""Where RARE weights come from: PaddleOCR's released training archives or local files.
+
+``--weights paddle`` selects the variant's PaddleOCR release (``rec_mv3_tps_bilstm_att_v2.0_train.tar``
+or ``rec_r34_vd_tps_bilstm_att_v2.0_train.tar``): it is downloaded into the strbench cache with
+:func:`strbench.download.fetch` (resumable; offline, the error says where to put the file by hand),
+converted once to ``<cache>/<archive stem>.safetensors`` and loaded from there. A path may also
+name a release ``.tar``/``.tar.gz``, a ``.pdparams`` file (both converted in memory, read without
+executing pickle code), or this plugin's ``.safetensors``/PyTorch state dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from strbench.download import cached_path, fetch
+from strbench.paddle import read_pdparams
+from strbench.weights import load_into, load_weights, save_weights, sha256_file
+from strbench_rare.model import RareModel, build_model
+from strbench_rare.paddle_weights import convert_state
+
+PADDLE_ALIASES = ("paddle", "paddleocr")
+PADDLE_SUFFIXES = (".tar", ".gz", ".tgz", ".pdparams")
+
+
+@dataclass(frozen=True)
+class PaddleRelease:
+    """One of PaddleOCR's released RARE training archives."""
+
+    url: str
+    reported_accuracy: str
+
+    @property
+    def filename(self) -> str:
+        return self.url.rsplit("/", 1)[-1]
+
+    @property
+    def stem(self) -> str:
+        return self.filename.removesuffix(".tar")
+
+
+PADDLE_RELEASES = {
+    "mv3": PaddleRelease(
+        "https://paddleocr.bj.bcebos.com/dygraph_v2.0/en/rec_mv3_tps_bilstm_att_v2.0_train.tar", "82.50%"
+    ),
+    "r34": PaddleRelease(
+        "https://paddleocr.bj.bcebos.com/dygraph_v2.0/en/rec_r34_vd_tps_bilstm_att_v2.0_train.tar", "83.60%"
+    ),
+}
+
+
+def is_paddle_alias(weights: Path | str | None) -> bool:
+    return weights is not None and str(weights).lower() in PADDLE_ALIASES
+
+
+def is_paddle_file(path: Path) -> bool:
+    return path.name.lower().endswith(PADDLE_SUFFIXES)
+
+
+def convert_paddle_file(variant: str, source: Path) -> tuple[RareModel, dict[str, Any]]:
+    """Read PaddleOCR weights (tar or pdparams) into a fresh model; return it and conversion facts."""
+    paddle_state = read_pdparams(source)
+    model = build_model(variant)
+    state = convert_state(paddle_state, model, str(source))
+    load_into(model, state, source=str(source))
+    facts = {
+        "source": str(source),
+        "source_sha256": sha256_file(source),
+        "format": "paddle",
+        "variant": variant,
+        "paddle_tensors": len(paddle_state),
+        "tensors_converted": len(state),
+        "num_parameters": sum(p.numel() for p in model.parameters()),
+    }
+    return model, facts
+
+
+def import_paddle(variant: str, source: Path, dest: Path) -> dict[str, Any]:
+    """Convert ``source`` to a safetensors file at ``dest`` holding the source sha256 in its metadata."""
+    model, facts = convert_paddle_file(variant, source)
+    metadata = {k: str(v) for k, v in facts.items()} | {"algorithm": "rare"}
+    save_weights(model.state_dict(), dest, metadata)
+    return facts | {"dest": str(dest)}
+
+
+def release_weights(variant: str, cache_dir: Path | None = None) -> Path:
+    """The converted PaddleOCR release for ``variant`` in the cache (downloading/converting if needed)."""
+    release = PADDLE_RELEASES[variant]
+    converted = cached_path(release.url, cache_dir=cache_dir, filename=f"{release.stem}.safetensors")
+    if not converted.is_file():
+        archive = fetch(release.url, cache_dir=cache_dir)
+        import_paddle(variant, archive, converted)
+    return converted
+
+
+def load_model(variant: str, weights: Path | None) -> RareModel:
+    """A model for ``variant`` with ``weights`` (``None``: untrained; see the module docstring)."""
+    if weights is None:
+        return build_model(variant)
+    if is_paddle_alias(weights):
+        weights = release_weights(variant)
+    weights = Path(weights)
+    if is_paddle_file(weights):
+        return convert_paddle_file(variant, weights)[0]
+    state, _ = load_weights(weights)
+    model = build_model(variant)
+    load_into(model, _with_bn_counters(state, model), source=str(weights))
+    return model
+
+
+def _with_bn_counters(state: dict[str, torch.Tensor], model: RareModel) -> dict[str, torch.Tensor]:
+    """Accept state dicts without BN ``num_batches_tracked`` counters (they do not affect inference)."""
+    own = model.state_dict()
+    extra = {k: torch.zeros_like(v) for k, v in own.items() if k.endswith("num_batches_tracked") and k not in state}
+    return {**state, **extra}
