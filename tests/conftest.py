@@ -49,3 +49,12 @@ def install_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Call
         return site
 
     return install
+
+
+@pytest.fixture(autouse=True)
+def _reset_console_verbosity():
+    """CLI calls with ``-q`` set a process-wide flag; keep it from leaking into later tests."""
+    from strbench import ui
+
+    yield
+    ui.configure(quiet=False)
