@@ -118,13 +118,13 @@ def table(rows: list[Row], group: str = DEFAULT_GROUP) -> tuple[list[str], list[
     """Header and string cells shared by every output format."""
     versions = version_columns(rows)
     perf_keys = sorted({k for r in rows for k in r.perf})
-    header = (["algorithm", "variant", "weights", "protocol", "backend"] + versions
+    header = (["algorithm", "variant", "weights", "protocol", "runtime"] + versions
               + [f"{group} avg (weighted)", f"{group} avg (mean)", "params (M)"] + perf_keys)
     cells = []
     for r in rows:
         weights = r.weights + ("" if r.trained else " — UNTRAINED")
         cells.append(
-            [r.algorithm, r.variant, weights, r.protocol, f"{r.backend}/{r.precision}"]
+            [r.algorithm, r.variant, weights, r.protocol, f"{'native' if r.backend == 'torch' else r.backend}/{r.precision}"]
             + [_num(r.accuracy.get(v)) for v in versions]
             + [_num(r.group_weighted), _num(r.group_mean),
                _num(r.params / 1e6, 3) if r.params else "-"]
@@ -139,6 +139,10 @@ def notes(rows: list[Row], group: str, untrained_algorithms: Iterable[str] = ())
         "record for its algorithm/variant/weights/protocol/backend.",
         f"'{group} avg (weighted)' is sample-weighted, '{group} avg (mean)' the arithmetic mean over the "
         f"group's six versions; '-' when a version of the group is missing.",
+        "runtime 'native' = the plugin's own inference path (torch, ONNX Runtime or Tesseract, as the plugin "
+        "implements it); 'onnx' = strbench's export evaluated through ONNX Runtime.",
+        "cased62 rows: SVT and IC03 labels in the shared data are upper-case only, so their cased scores "
+        "measure the labels, not the model; IIIT5K uses its cased labels (gt_cased.txt).",
     ]
     if any(not r.trained for r in rows):
         out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
