@@ -1,0 +1,73 @@
+"""Training RARE through strbench.training: PaddleOCR's recipe, exact resume, overfitting real crops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from strbench.training import TrainConfig, train
+from strbench.weights import load_weights
+from strbench_rare.algorithm import RareAlgorithm
+from strbench_rare.model import build_model
+from strbench_rare.train_task import RareTrainTask, attention_loss
+
+ALGO = RareAlgorithm()
+
+
+def _task(seed: int = 0) -> RareTrainTask:
+    torch.manual_seed(seed)
+    return RareTrainTask(build_model("mv3"), ALGO.variants["mv3"])
+
+
+def test_defaults_follow_paddleocr() -> None:
+    for variant, decay, epochs in (("mv3", 1e-5, 72), ("r34", 0.0, 400)):
+        cfg = TrainConfig.from_mapping(ALGO.variants[variant].defaults, {"lr": "1e-3"})
+        assert (cfg.optimizer, cfg.betas, cfg.batch_size, cfg.lr_schedule) == ("adam", (0.9, 0.999), 256, "constant")
+        assert (cfg.weight_decay, cfg.epochs, cfg.lr) == (decay, epochs, 1e-3)
+
+
+def test_param_groups_slow_tps_and_frozen_ex_fc() -> None:
+    task = _task()
+    normal, slow = task.param_groups(TrainConfig(lr=5e-4))
+    names = {id(p): n for n, p in task.model.named_parameters()}
+    assert sorted(names[id(p)] for p in slow["params"]) == [
+        "transform.loc_net.fc1.weight", "transform.loc_net.fc2.bias", "transform.loc_net.fc2.weight"
+    ]
+    assert slow["lr"] == pytest.approx(5e-5) and "lr" not in normal
+    grouped = {names[id(p)] for p in normal["params"] + slow["params"]}
+    assert not any(n.startswith("transform.grid_generator.fc") for n in grouped)
+    assert len(grouped) == sum(1 for p in task.model.parameters() if p.requires_grad)
+
+
+def test_encode_and_summed_loss() -> None:
+    targets, keep = _task().encode(["Hello", "", "x" * 30, "a-1"])
+    assert keep.tolist() == [True, False, False, True] and targets.shape == (2, 25)
+    logits = torch.randn(2, 25, 38)
+    expected = sum(torch.nn.functional.cross_entropy(logits[i], targets[i], reduction="sum") for i in range(2))
+    assert attention_loss(logits, targets) == pytest.approx(float(expected), rel=1e-6)
+
+
+def _config(out: Path, data: Path, **overrides) -> TrainConfig:
+    settings = {
+        "train_data": [str(data)], "output_dir": str(out), "batch_size": 4, "epochs": 10, "device": "cpu",
+        "amp": "off", "log_every": 0, "workers": 0, "seed": 3,
+    } | overrides
+    return TrainConfig.from_mapping(ALGO.variants["mv3"].defaults, settings)
+
+
+def test_resume_is_bit_exact(tmp_path: Path, rendered_words: Path) -> None:
+    full = train(_task(), _config(tmp_path / "full", rendered_words, max_steps=4))
+    train(_task(), _config(tmp_path / "split", rendered_words, max_steps=2))
+    resumed = train(
+        _task(seed=1),  # a different fresh initialisation must not matter
+        _config(tmp_path / "split", rendered_words, max_steps=4, resume=str(tmp_path / "split" / "last.ckpt")),
+    )
+    assert full.steps == resumed.steps == 4
+    a, _ = load_weights(Path(full.weights))
+    b, _ = load_weights(Path(resumed.weights))
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    start = build_model("mv3").state_dict()
+    assert not torch.equal(a["head.generator.weight"], start["head.generator.weight"])
