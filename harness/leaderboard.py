@@ -2,7 +2,10 @@
 
 One row per algorithm / variant / weights / protocol / backend / precision (the newest record
 wins), a column per benchmark version, the sample-weighted and arithmetic averages of a suite
-group, parameters and, when the record has a perf section, speed columns.
+group, parameters and speed columns. Speed does not depend on the accuracy subset or the
+protocol, so a row's speed columns come from the newest perf measurement of the same algorithm,
+variant, weights, backend and precision on the chosen device, whichever record holds it (usually a
+``strbench bench`` run on a subset); the row names that record.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Row:
     group_mean: float | None
     group_complete: bool
     perf: dict[str, Any] = field(default_factory=dict)
+    perf_source: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -56,11 +60,28 @@ def _weights_label(w: dict[str, Any]) -> str:
     return f"{label} ({sha[:8]})" if sha else label
 
 
+def _model_key(record: dict[str, Any]) -> tuple[str, ...]:
+    """What speed depends on: algorithm, variant, weights, backend and precision."""
+    rt = record.get("runtime", {})
+    w = record.get("weights", {})
+    return (record["algorithm"], record["variant"], str(w.get("sha256") or w.get("name")),
+            rt.get("backend", "torch"), rt.get("precision", "fp32"))
+
+
+def perf_device_label(perf: dict[str, Any]) -> str:
+    """``cpu (AMD EPYC, 2 threads)`` or ``cuda (NVIDIA H100 ...)``: where the speed was measured."""
+    system = perf.get("system", {})
+    device = str(system.get("device", "?"))
+    if device.startswith("cuda"):
+        return f"{device} ({system.get('gpu') or '?'})"
+    return f"{device} ({system.get('cpu_model', '?')}, {system.get('torch_threads', '?')} threads)"
+
+
 def row_from_record(record: dict[str, Any], group: str) -> Row:
     rt = record.get("runtime", {})
     w = record.get("weights", {})
-    key = (record["algorithm"], record["variant"], str(w.get("sha256") or w.get("name")),
-           record["protocol"]["key"], rt.get("backend", "torch"), rt.get("precision", "fp32"))
+    model = _model_key(record)
+    key = (*model[:3], record["protocol"]["key"], *model[3:])
     g = record.get("summary", {}).get("groups", {}).get(group, {})
     row = Row(
         key=key, record_id=record["id"], algorithm=record["algorithm"], variant=record["variant"],
@@ -74,29 +95,56 @@ def row_from_record(record: dict[str, Any], group: str) -> Row:
     )
     if not row.trained:
         row.notes.append("untrained weights")
-    perf = record.get("perf")
-    if perf:
-        from strbench.perf.summary import leaderboard_columns
-
-        row.perf = leaderboard_columns(perf)
     return row
 
 
+def attach_perf(row: Row, record: dict[str, Any]) -> None:
+    """Give ``row`` the speed columns of ``record``'s perf section and name their source."""
+    from strbench.perf.summary import leaderboard_columns
+
+    row.perf = leaderboard_columns(record["perf"])
+    row.perf_source = record["id"]
+    row.perf["perf device"] = perf_device_label(record["perf"])
+
+
+def _device_matches(perf: dict[str, Any], device: str | None) -> bool:
+    measured = str(perf.get("system", {}).get("device", ""))
+    return device is None or measured == device or measured.split(":")[0] == device
+
+
 def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
-                 include_synthetic: bool = False) -> list[Row]:
-    """Newest record per row key; subset and synthetic-data records are left out unless asked for."""
+                 include_synthetic: bool = False, perf_device: str | None = None) -> list[Row]:
+    """Newest record per row key; subset and synthetic-data records are left out unless asked for.
+
+    Speed columns: the newest perf section on ``perf_device`` (``cpu``, ``cuda``; ``None``: any)
+    for the row's algorithm/variant/weights/backend/precision, from any record under
+    ``results_dir`` including subset runs (perf inputs are fixed real images, independent of the
+    accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``."""
     latest: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
+    perf_by_model: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
     for _, record in iter_records(results_dir):
         if record.get("kind") != "accuracy":
             continue
         data = record.get("data", {})
+        perf = record.get("perf")
+        if perf and (include_synthetic or not data.get("synthetic")) and _device_matches(perf, perf_device):
+            model = _model_key(record)
+            created = record.get("created", "")
+            if model not in perf_by_model or created >= perf_by_model[model][0]:
+                perf_by_model[model] = (created, record)
         if (data.get("subset_limit") and not include_subsets) or (data.get("synthetic") and not include_synthetic):
             continue
         row = row_from_record(record, group)
         created = record.get("created", "")
         if row.key not in latest or created >= latest[row.key][0]:
             latest[row.key] = (created, record)
-    rows = [row_from_record(rec, group) for _, rec in latest.values()]
+    rows = []
+    for _, rec in latest.values():
+        row = row_from_record(rec, group)
+        source = perf_by_model.get(_model_key(rec))
+        if source is not None:
+            attach_perf(row, source[1])
+        rows.append(row)
     return sorted(rows, key=lambda r: (r.protocol, -(r.group_weighted or -1.0), r.algorithm, r.variant))
 
 
@@ -117,7 +165,9 @@ def _num(v: Any, digits: int = 2) -> str:
 def table(rows: list[Row], group: str = DEFAULT_GROUP) -> tuple[list[str], list[list[str]]]:
     """Header and string cells shared by every output format."""
     versions = version_columns(rows)
-    perf_keys = sorted({k for r in rows for k in r.perf})
+    perf_keys = sorted({k for r in rows for k in r.perf} - {"perf device"})
+    if perf_keys:
+        perf_keys.append("perf device")
     header = (["algorithm", "variant", "weights", "protocol", "runtime"] + versions
               + [f"{group} avg (weighted)", f"{group} avg (mean)", "params (M)"] + perf_keys)
     cells = []
@@ -144,6 +194,10 @@ def notes(rows: list[Row], group: str, untrained_algorithms: Iterable[str] = ())
         "cased62 rows: SVT and IC03 labels in the shared data are upper-case only, so their cased scores "
         "measure the labels, not the model; IIIT5K uses its cased labels (gt_cased.txt).",
     ]
+    if any(r.perf for r in rows):
+        out.append("Speed columns (forward + decode, fp32 unless the runtime column says otherwise) come from "
+                   "the newest 'strbench bench' measurement of the same model on the device shown, on fixed "
+                   "real images (protocol: docs/perf-protocol.md); details per record in results/perf/perf.md.")
     if any(not r.trained for r in rows):
         out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
     for name in untrained_algorithms:

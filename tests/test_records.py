@@ -66,3 +66,33 @@ def test_leaderboard_newest_record_per_row_and_untrained_flag(tmp_path: Path) ->
                             "weights": {"name": "untrained", "trained": False}}, None)
     md = lb.to_markdown(lb.collect_rows(tmp_path))
     assert "UNTRAINED" in md and "20.00" in md and "1.500" in md
+
+
+def perf_section(device: str, images_per_s: float) -> dict:
+    point = {"batch_size": 8, "images_per_s": images_per_s, "memory": {}}
+    config = {"precision": "fp32", "latency_bs1": {"stages": {"model_and_decode": {"median_ms": 2.0, "p90_ms": 3.0}}},
+              "throughput": {"best": point, "points": [point]}}
+    system = {"device": device, "cpu_model": "TestCPU", "torch_threads": 2, "gpu": "TestGPU"}
+    return {"configs": [config], "primary": 0, "system": system, "flops": {}}
+
+
+def test_speed_columns_come_from_the_newest_perf_run_of_the_same_model(tmp_path: Path) -> None:
+    write_record(tmp_path, minimal_record("2026-01-01", 50.0), None)  # full accuracy run, no perf
+    subset = {**minimal_record("2026-02-01", 99.0), "data": {"synthetic": False, "subset_limit": 100}}
+    write_record(tmp_path, {**subset, "perf": perf_section("cpu", 40.0)}, None)
+    write_record(tmp_path, {**subset, "id": "2026-03-01", "created": "2026-03-01", "perf": perf_section("cuda:0", 900.0)},
+                 None)
+    other = {**minimal_record("2026-04-01", 1.0), "variant": "other", "perf": perf_section("cpu", 7.0)}
+    other["data"] = {"synthetic": False, "subset_limit": 10}
+    write_record(tmp_path, other, None)
+
+    (row,) = lb.collect_rows(tmp_path)  # subset runs give speed, never accuracy
+    assert row.accuracy["IIIT5k_3000"] == 50.0
+    assert row.perf["img/s (best bs)"] == 900.0 and row.perf_source == "2026-03-01"
+    assert row.perf["perf device"] == "cuda:0 (TestGPU)"
+    (cpu_row,) = lb.collect_rows(tmp_path, perf_device="cpu")
+    assert cpu_row.perf["img/s (best bs)"] == 40.0 and cpu_row.perf["perf device"] == "cpu (TestCPU, 2 threads)"
+    md = lb.to_markdown([cpu_row])
+    assert "40.00" in md and "perf device" in md and "Speed columns" in md
+    lb.to_markdown(lb.collect_rows(tmp_path, perf_device="mps"))  # no perf on that device: no speed columns
+    assert not lb.collect_rows(tmp_path, perf_device="mps")[0].perf

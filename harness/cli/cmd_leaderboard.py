@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", help="only rows of this protocol id")
     p.add_argument("--include-subsets", action="store_true", help="include --limit subset runs")
     p.add_argument("--include-synthetic", action="store_true", help="include runs on the synthetic default set")
+    p.add_argument("--perf-device", default=None, metavar="DEVICE",
+                   help="speed columns measured on this device only (cpu, cuda); default: the newest of any")
     p.add_argument("--plot", type=Path, help="also write the speed-accuracy scatter plot (PNG)")
     p.add_argument("--update-readme", type=Path, metavar="README",
                    help="replace the markdown table between the leaderboard markers of this file")
@@ -40,7 +42,7 @@ def untrained_algorithms(host: PluginHost, rows: list[lb.Row]) -> list[str]:
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
     rows = lb.collect_rows(args.results_dir, group=args.group, include_subsets=args.include_subsets,
-                           include_synthetic=args.include_synthetic)
+                           include_synthetic=args.include_synthetic, perf_device=args.perf_device)
     if args.protocol:
         rows = [r for r in rows if r.protocol.split("@")[0] == args.protocol]
     if not rows:
