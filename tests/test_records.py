@@ -96,3 +96,16 @@ def test_speed_columns_come_from_the_newest_perf_run_of_the_same_model(tmp_path:
     assert "40.00" in md and "perf device" in md and "Speed columns" in md
     lb.to_markdown(lb.collect_rows(tmp_path, perf_device="mps"))  # no perf on that device: no speed columns
     assert not lb.collect_rows(tmp_path, perf_device="mps")[0].perf
+
+
+def test_plot_shows_one_protocol(tmp_path: Path) -> None:
+    from strbench.perf.plot import plot_protocol, speed_accuracy_png
+
+    base = {**minimal_record("2026-01-01", 50.0), "perf": perf_section("cpu", 40.0)}
+    write_record(tmp_path, base, None)
+    write_record(tmp_path, {**base, "id": "2026-01-02", "protocol": {"key": "cased62@1"}}, None)
+    rows = lb.collect_rows(tmp_path)
+    assert len(rows) == 2 and plot_protocol(rows) == "lower36"
+    assert plot_protocol([r for r in rows if r.protocol == "cased62@1"]) == "cased62"
+    assert speed_accuracy_png(rows, "benchmark").startswith(b"\x89PNG")
+    assert speed_accuracy_png(rows, "benchmark", protocol="exact") is None  # no row of that protocol

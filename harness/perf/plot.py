@@ -16,10 +16,25 @@ def _accuracy(row: Any) -> tuple[float | None, bool]:
     return (sum(values) / len(values), True) if values else (None, True)
 
 
-def speed_accuracy_png(rows: list[Any], group: str) -> bytes | None:
-    """PNG bytes of accuracy against best-batch throughput (log scale); ``None`` without perf data."""
+PREFERRED_PROTOCOL = "lower36"  # the field's usual 36-class comparison
+
+
+def plot_protocol(rows: list[Any]) -> str | None:
+    """The protocol the plot shows: ``lower36`` when present, else the one with most speed rows."""
+    names = [row.protocol.split("@")[0] for row in rows if row.perf]
+    if not names:
+        return None
+    return PREFERRED_PROTOCOL if PREFERRED_PROTOCOL in names else max(sorted(set(names)), key=names.count)
+
+
+def speed_accuracy_png(rows: list[Any], group: str, protocol: str | None = None) -> bytes | None:
+    """PNG bytes of accuracy against best-batch throughput (log scale) for one protocol (default:
+    :func:`plot_protocol`), since one model has a point per protocol; ``None`` without perf data."""
+    protocol = protocol or plot_protocol(rows)
     points = []
     for row in rows:
+        if row.protocol.split("@")[0] != protocol:
+            continue
         speed = row.perf.get(THROUGHPUT) if row.perf else None
         acc, partial = _accuracy(row)
         if speed and acc is not None:
@@ -36,14 +51,16 @@ def speed_accuracy_png(rows: list[Any], group: str) -> bytes | None:
     for row, speed, acc, partial in points:
         marker = "x" if not row.trained else ("s" if partial else "o")
         ax.scatter([speed], [acc], marker=marker, s=45)
-        ax.annotate(f"{row.algorithm}/{row.variant} {row.backend}/{row.precision}", (speed, acc), fontsize=7,
+        runtime = "native" if row.backend == "torch" else row.backend
+        ax.annotate(f"{row.algorithm}/{row.variant} {runtime}/{row.precision}", (speed, acc), fontsize=7,
                     xytext=(4, 3), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel("throughput, images/s at the best batch size (forward + decode)")
-    ax.set_ylabel(f"word accuracy % ({group} weighted avg)")
+    ax.set_ylabel(f"word accuracy % ({group} weighted avg, {protocol})")
     ax.grid(True, which="both", alpha=0.3)
     notes = ["o: complete group", "s: mean of the evaluated sets (group incomplete)", "x: untrained weights"]
-    ax.set_title("Speed vs accuracy\n" + "; ".join(notes), fontsize=8)
+    devices = sorted({str(row.perf.get("perf device", "?")) for row, *_ in points})
+    ax.set_title(f"Speed vs accuracy ({protocol}; speed on {', '.join(devices)})\n" + "; ".join(notes), fontsize=8)
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png")
