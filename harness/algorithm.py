@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from strbench.errors import NotSupportedError, UsageError
+from strbench.releases import WeightsRelease, fetch_release
 from strbench.types import Batch, Capabilities, ExportResult, InputSpec, Prediction, TrainResult, Variant
 
 
@@ -72,6 +73,8 @@ class Algorithm(ABC):
     default_protocol: str = "lower36"
     capabilities: Capabilities = Capabilities()
     paper: str = ""
+    #: ``{alias: {variant: WeightsRelease}}``: published weights usable as ``--weights ALIAS``.
+    weight_releases: Mapping[str, Mapping[str, WeightsRelease]] = {}
 
     def variant(self, name: str | None) -> Variant:
         """Resolve a variant name (``None`` selects :attr:`default_variant`)."""
@@ -84,12 +87,22 @@ class Algorithm(ABC):
     def resolve_weights(self, variant: str, spec: str) -> Path:
         """Turn the user's ``--weights`` value into a local file.
 
-        The default accepts an existing path; plugins override it to add aliases (e.g. a release
-        name that is downloaded and converted on first use).
+        An alias of :attr:`weight_releases` (case-insensitive) is downloaded on first use and
+        converted once with :meth:`import_weights` (:func:`strbench.releases.fetch_release`);
+        anything else must be an existing path.
         """
+        releases = {alias.lower(): per_variant for alias, per_variant in self.weight_releases.items()}
+        if spec.lower() in releases:
+            v = self.variant(variant)
+            release = releases[spec.lower()].get(v.name)
+            if release is None:
+                raise UsageError(f"{self.name} variant {v.name!r} has no {spec!r} release; variants with one: "
+                                 f"{', '.join(sorted(releases[spec.lower()])) or 'none'}")
+            return fetch_release(release, lambda source, dest: self.import_weights(v.name, source, dest))
         path = Path(spec).expanduser()
         if not path.exists():
-            raise UsageError(f"weights file not found: {spec}")
+            aliases = f" (or one of the aliases: {', '.join(sorted(releases))})" if releases else ""
+            raise UsageError(f"weights file not found: {spec}{aliases}")
         return path
 
     @abstractmethod

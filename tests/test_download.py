@@ -143,3 +143,48 @@ def test_http_error(server, tmp_path):
 def test_url_without_file_name(tmp_path):
     with pytest.raises(UsageError, match="filename"):
         cached_path("http://127.0.0.1/", cache_dir=tmp_path)
+
+
+class _ReleaseAlgorithm:
+    """Just enough of an Algorithm to resolve a release alias (conversion copies the bytes)."""
+
+    def __init__(self, url: str) -> None:
+        from strbench.algorithm import Algorithm
+        from strbench.releases import WeightsRelease
+        from strbench.types import InputSpec, Variant
+
+        outer = self
+
+        class Algo(Algorithm):
+            name, version, description, default_variant = "algo", "1", "test", "small"
+            variants = {k: Variant(name=k, description=k, input_spec=InputSpec(height=32, max_width=100), charset="ab")
+                        for k in ("small", "large")}
+            weight_releases = {"Upstream": {"small": WeightsRelease(url, sha256=DIGEST, reported_accuracy="80%")}}
+
+            def load(self, variant, weights, device="cpu", **options):
+                raise NotImplementedError
+
+            def import_weights(self, variant, source, dest):
+                outer.conversions.append((variant, source))
+                dest.write_bytes(source.read_bytes()[:10])
+                return {}
+
+        self.conversions: list = []
+        self.algo = Algo()
+
+
+def test_release_alias_downloads_converts_once_and_is_identified(server, tmp_path, monkeypatch):
+    from strbench.weights_identity import describe_weights
+
+    monkeypatch.setenv("STRBENCH_CACHE", str(tmp_path))
+    fake = _ReleaseAlgorithm(server.url)
+    path = fake.algo.resolve_weights("small", "upstream")
+    assert path == tmp_path / "file.strbench.safetensors" and path.read_bytes() == PAYLOAD[:10]
+    assert fake.algo.resolve_weights("small", "UPSTREAM") == path
+    assert len(fake.conversions) == 1 and len(server.ranges) == 1  # downloaded and converted once
+    desc = describe_weights(fake.algo, "small", path)
+    assert desc["release"] == {"alias": "Upstream", "url": server.url, "sha256": DIGEST, "reported_accuracy": "80%"}
+    with pytest.raises(UsageError, match="variant 'large' has no 'upstream' release; variants with one: small"):
+        fake.algo.resolve_weights("large", "upstream")
+    with pytest.raises(UsageError, match="weights file not found: nope .or one of the aliases: upstream"):
+        fake.algo.resolve_weights("small", "nope")

@@ -1,4 +1,5 @@
-"""``strbench weights import``: convert foreign weights (e.g. PaddleOCR releases) safely."""
+"""``strbench weights import``: convert foreign weights (e.g. PaddleOCR releases) safely;
+``strbench weights releases``: the published weights each algorithm accepts as ``--weights ALIAS``."""
 
 from __future__ import annotations
 
@@ -21,6 +22,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("source", type=Path, help="e.g. a PaddleOCR release .tar or best_accuracy.pdparams")
     imp.add_argument("dest", type=Path, help="output weights file (.safetensors)")
     imp.set_defaults(func=run_import)
+    rel = wsub.add_parser("releases", help="list the published weights usable as --weights ALIAS")
+    rel.add_argument("--plugin", help="only this algorithm")
+    rel.set_defaults(func=run_releases)
+
+
+def run_releases(args: argparse.Namespace, host: PluginHost) -> int:
+    from rich.table import Table
+
+    algorithms = {args.plugin: host.algorithm(args.plugin)} if args.plugin else host.algorithms()
+    table = Table(title="published weights (--weights ALIAS: downloaded and converted on first use)")
+    for column in ("algorithm", "variant", "alias", "reported accuracy", "cached", "url"):
+        table.add_column(column, overflow="fold")
+    for name, algorithm in sorted(algorithms.items()):
+        for alias, per_variant in sorted(algorithm.weight_releases.items()):
+            for variant, release in sorted(per_variant.items()):
+                cached = "yes" if release.converted_path().is_file() else "no"
+                table.add_row(name, variant, alias, release.reported_accuracy or "-", cached, release.url)
+    if not table.row_count:
+        ui.info("no algorithm declares published weights")
+        return 0
+    ui.console.print(table)
+    return 0
 
 
 def run_import(args: argparse.Namespace, host: PluginHost) -> int:
