@@ -82,9 +82,8 @@ class FastAttentionDecoder(nn.Module):
             alpha = torch.softmax(energy, dim=1)
             gi = torch.bmm(alpha[:, None, :], ctx_gates).squeeze(1) + self.w_char[prev]
             gh = hh[:, hsz:]
-            r = torch.sigmoid(gi[:, :hsz] + gh[:, :hsz])
-            z = torch.sigmoid(gi[:, hsz : 2 * hsz] + gh[:, hsz : 2 * hsz])
-            n = torch.tanh(gi[:, 2 * hsz :] + r * gh[:, 2 * hsz :])
+            r, z = torch.sigmoid(gi[:, : 2 * hsz] + gh[:, : 2 * hsz]).chunk(2, dim=1)
+            n = torch.tanh(torch.addcmul(gi[:, 2 * hsz :], r, gh[:, 2 * hsz :]))
             hidden = n + z * (hidden - n)
             logits = torch.addmm(self.gen_b, hidden, self.gen_w.t())
             probs.append(logits)

@@ -10,6 +10,7 @@ import torch
 
 from strbench.algorithm import Recognizer
 from strbench.types import Batch, Prediction, Variant
+from strbench_rare.allocator import retain_freed_memory
 from strbench_rare.fast import FastRare
 from strbench_rare.labels import DecodeMode, decode_probs
 from strbench_rare.model import RareModel
@@ -22,8 +23,9 @@ class RareRecognizer(Recognizer):
     """Runs a :class:`RareModel`; ``forward`` returns ``(B, 25, 38)`` probabilities.
 
     ``fast=True`` runs :class:`strbench_rare.fast.FastRare` (same outputs, faster) built from the
-    model's current weights; ``fast=False`` runs the model as it is, which is what training
-    validation needs (it shares the model being trained).
+    model's current weights and keeps freed memory in the process
+    (:func:`strbench_rare.allocator.retain_freed_memory`); ``fast=False`` runs the model as it
+    is, which is what training validation needs (it shares the model being trained).
     """
 
     def __init__(self, model: RareModel, variant: Variant, device: str = "cpu", *, fast: bool = True,
@@ -35,7 +37,8 @@ class RareRecognizer(Recognizer):
         self.device = device
         self.fast = fast
         self.decode_mode = decode
-        self.net: torch.nn.Module = FastRare(model).to(device) if fast else model
+        self.net: torch.nn.Module = FastRare(model).to(device).eval() if fast else model
+        self.heap_retained = retain_freed_memory() if fast and device == "cpu" else False
 
     def forward(self, batch: Batch) -> torch.Tensor:
         was_training = self.model.training
@@ -56,6 +59,7 @@ class RareRecognizer(Recognizer):
         return {
             "runtime": "pytorch",
             "path": "fast (folded BN, channels_last, precomputed decoder projections)" if self.fast else "plain eager",
+            "heap_retained": self.heap_retained,
             "decode": self.decode_mode,
             "confidence": "mean max-probability of the kept steps",
         }
