@@ -97,9 +97,13 @@ class RobustScannerAlgorithm(Algorithm):
     # -- building --------------------------------------------------------------------------
 
     def build(self, variant: str, network: Mapping[str, Any] | None = None, seed: int = 0) -> RobustScanner:
-        """An untrained network (``network`` overrides sizes, e.g. a width-reduced test config)."""
+        """An untrained network, the same for the same ``seed`` (``network`` overrides sizes,
+        e.g. a width-reduced test config)."""
         self.variant(variant)
-        model = RobustScanner(NetworkConfig.from_mapping(dict(network or {})))
+        config = NetworkConfig.from_mapping(dict(network or {}))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)  # PyTorch's default initialisers draw from the global RNG
+            model = RobustScanner(config)
         init_untrained(model, seed)
         return model
 

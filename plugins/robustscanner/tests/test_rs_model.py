@@ -42,6 +42,14 @@ def test_registered_through_entry_point() -> None:
     assert algo.weights_identity("r31", None)["trained"] is False
 
 
+def test_build_is_reproducible_per_seed() -> None:
+    algo, narrow = RobustScannerAlgorithm(), {"channels": [8, 16, 16, 16, 32, 32, 32], "enc_channels": 16}
+    first, again, other = (algo.build("r31", narrow, seed=s).state_dict() for s in (0, 0, 1))
+    assert all(torch.equal(first[k], again[k]) for k in first)
+    differ = [k for k in first if first[k].is_floating_point() and not torch.equal(first[k], other[k])]
+    assert "head.decoder.prediction.weight" in differ and "head.decoder.hybrid_decoder.sequence_layer.weight_ih_l0" in differ
+
+
 def test_dict90_and_class_layout() -> None:
     charset = dict90()
     assert len(charset) == 90 and " " not in charset and not set("^{|}") & set(charset)
