@@ -6,9 +6,8 @@ paths give the same result:
 - :meth:`RobustScannerHead.decode_plain` mirrors the reference: at every step the hybrid LSTM
   and its attention are re-run over the whole (partially decoded) sequence;
 - :meth:`RobustScannerHead.decode_fast` carries the LSTM state from step to step (the LSTM is
-  causal, so step ``i`` sees exactly the same inputs), attends only with the new query, reuses
-  the position half of the fusion layer, and can stop once every sequence has emitted the end
-  token.
+  causal, so step ``i`` sees exactly the same inputs), attends only with the new query, applies
+  the position half of the fusion layer once up front, and can stop once every sequence has emitted the end token.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from strbench_robustscanner.lstm_step import TokenLSTM
 
 
 def valid_widths(valid_ratios: torch.Tensor, width: int) -> torch.Tensor:
@@ -70,7 +71,7 @@ class PositionAwareModule(nn.Module):
         n, c, h, w = x.shape
         rows = x.permute(0, 2, 3, 1).reshape(n * h, w, c)
         out, _ = self.rnn(rows)
-        return self.mixer(out.reshape(n, h, w, c).permute(0, 3, 1, 2))
+        return self.mixer(out.reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous())
 
 
 class PositionDecoder(nn.Module):
@@ -180,26 +181,37 @@ class RobustScannerHead(nn.Module):
         self, feat: torch.Tensor, valid_ratios: torch.Tensor | None, early_stop: bool = True
     ) -> torch.Tensor:
         """Incremental decoding; with ``early_stop`` the output has as many steps as the longest
-        sequence needed (up to and including its end token)."""
+        sequence needed (up to and including its end token).
+
+        Per step only the new query runs: the LSTM state is carried (:class:`TokenLSTM`), the
+        masked attention is one ``baddbmm``, and the position half of the fusion layer is
+        applied to all position glimpses once up front."""
         ctx = self._context(feat, valid_ratios)
         dec = self.decoder
         dim = dec.prediction.in_features
-        weight, bias = dec.fusion_module.linear_layer.weight, dec.fusion_module.linear_layer.bias
-        position_part = F.linear(ctx["position"], weight[:, dim:], bias)  # (B, T, 2D)
-        hybrid_weight = weight[:, :dim]
-        n = feat.shape[0]
-        token = torch.full((n, 1), self.start_idx, dtype=torch.long, device=feat.device)
+        fusion = dec.fusion_module.linear_layer
+        position_part = F.linear(ctx["position"], fusion.weight[:, dim:], fusion.bias)  # (B, T, 2D)
+        hybrid_weight = fusion.weight[:, :dim].t().contiguous()  # (D, 2D)
+        value = ctx["value"]
+        key = ctx["key"]
+        n, _, cells = key.shape
+        mask = ctx["mask"]
+        bias = key.new_zeros(n, 1, cells) if mask is None else key.new_zeros(mask.shape).masked_fill(mask, float("-inf"))
+        lstm = TokenLSTM(dec.hybrid_decoder.embedding, dec.hybrid_decoder.sequence_layer)
+        state = lstm.initial_state(n)
+        token = torch.full((n,), self.start_idx, dtype=torch.long, device=feat.device)
         ended = torch.zeros(n, dtype=torch.bool, device=feat.device)
-        state = None
         outputs = []
         for i in range(self.max_len):
-            hybrid, state = self._hybrid(token, ctx, state)
-            fused = F.glu(F.linear(hybrid[:, 0], hybrid_weight) + position_part[:, i], dim=-1)
+            query, state = lstm.step(token, state)
+            weights = torch.softmax(torch.baddbmm(bias, query[:, None], key), dim=2)
+            glimpse = torch.bmm(weights, value)[:, 0]
+            fused = F.glu(torch.addmm(position_part[:, i], glimpse, hybrid_weight), dim=-1)
             probs = torch.softmax(dec.prediction(fused), dim=-1)
             outputs.append(probs)
-            token = probs.argmax(dim=-1, keepdim=True)
+            token = probs.argmax(dim=-1)
             if early_stop:
-                ended |= token[:, 0] == self.end_idx
+                ended |= token == self.end_idx
                 if bool(ended.all()):
                     break
         return torch.stack(outputs, dim=1)

@@ -12,6 +12,7 @@ from strbench.plugins import PluginHost
 from strbench_robustscanner.algorithm import INPUT_SPEC, NUM_PARAMETERS, RobustScannerAlgorithm
 from strbench_robustscanner.head import valid_widths
 from strbench_robustscanner.labels import LabelEncoder, Vocabulary, dict90, greedy_decode
+from strbench_robustscanner.lstm_step import TokenLSTM
 from strbench_robustscanner.network import RobustScanner, inference_copy
 from strbench_robustscanner.recognizer import RobustScannerRecognizer
 
@@ -80,6 +81,23 @@ def test_greedy_decode_stops_at_end_and_renders_unknown() -> None:
 def test_valid_width_rounding() -> None:
     widths = valid_widths(torch.tensor([1.0, 0.3, 0.5125, 0.0125, 1.2]), 40)
     assert widths.tolist() == [40, 12, 21, 1, 40]
+
+
+def test_token_lstm_step_equals_nn_lstm() -> None:
+    torch.manual_seed(0)
+    embedding, lstm = torch.nn.Embedding(7, 16), torch.nn.LSTM(16, 16, 2, batch_first=True)
+    tokens = torch.randint(0, 7, (3, 5))
+    with torch.no_grad():
+        expected, _ = lstm(embedding(tokens))
+        step = TokenLSTM(embedding, lstm)
+        state = step.initial_state(3)
+        outputs = []
+        for t in range(tokens.shape[1]):
+            out, state = step.step(tokens[:, t], state)
+            outputs.append(out)
+    assert float((torch.stack(outputs, dim=1) - expected).abs().max()) < 1e-6
+    with pytest.raises(ValueError, match="unidirectional"):
+        TokenLSTM(embedding, torch.nn.LSTM(16, 16, bidirectional=True))
 
 
 def _fast_and_plain(model: RobustScanner, batch: Batch):
