@@ -24,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.set_defaults(func=run_import)
     rel = wsub.add_parser("releases", help="list the published weights usable as --weights ALIAS")
     rel.add_argument("--plugin", help="only this algorithm")
+    rel.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     rel.set_defaults(func=run_releases)
 
 
@@ -31,15 +32,23 @@ def run_releases(args: argparse.Namespace, host: PluginHost) -> int:
     from rich.table import Table
 
     algorithms = {args.plugin: host.algorithm(args.plugin)} if args.plugin else host.algorithms()
+    rows = [
+        {"algorithm": name, "variant": variant, "alias": alias, "reported_accuracy": release.reported_accuracy,
+         "cached": release.converted_path().is_file(), "url": release.url, "sha256": release.sha256}
+        for name, algorithm in sorted(algorithms.items())
+        for alias, per_variant in sorted(algorithm.weight_releases.items())
+        for variant, release in sorted(per_variant.items())
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
     table = Table(title="published weights (--weights ALIAS: downloaded and converted on first use)")
     for column in ("algorithm", "variant", "alias", "reported accuracy", "cached", "url"):
         table.add_column(column, overflow="fold")
-    for name, algorithm in sorted(algorithms.items()):
-        for alias, per_variant in sorted(algorithm.weight_releases.items()):
-            for variant, release in sorted(per_variant.items()):
-                cached = "yes" if release.converted_path().is_file() else "no"
-                table.add_row(name, variant, alias, release.reported_accuracy or "-", cached, release.url)
-    if not table.row_count:
+    for row in rows:
+        table.add_row(row["algorithm"], row["variant"], row["alias"], row["reported_accuracy"] or "-",
+                      "yes" if row["cached"] else "no", row["url"])
+    if not rows:
         ui.info("no algorithm declares published weights")
         return 0
     ui.console.print(table)

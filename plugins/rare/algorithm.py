@@ -14,7 +14,7 @@ from strbench.types import Batch, Capabilities, ExportResult, InputSpec, TrainRe
 from strbench_rare.labels import CHARSET, DECODE_MODES, decode_probs
 from strbench_rare.recognizer import ONNX_INPUT, ONNX_OUTPUT, OnnxRareRecognizer, RareRecognizer
 from strbench_rare.train_task import RareTrainTask, training_defaults
-from strbench_rare.weights import PADDLE_RELEASES, import_paddle, is_paddle_alias, load_model
+from strbench_rare.weights import PADDLE_RELEASES, import_paddle, load_model
 
 INPUT_SPEC = InputSpec(
     height=32, max_width=100, channels="BGR", mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5),
@@ -48,6 +48,7 @@ class RareAlgorithm(Algorithm):
     default_variant = "mv3"
     default_protocol = "lower36"
     capabilities = Capabilities(train=True, export=("onnx",), import_weights=("paddle",))
+    weight_releases = {"paddle": PADDLE_RELEASES}
     variants = {
         key: Variant(
             name=key,
@@ -65,8 +66,7 @@ class RareAlgorithm(Algorithm):
 
     def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> Recognizer:
         """Options: ``fast`` (default true: folded BN etc., same outputs), ``decode``
-        (``paddle`` = skip sos/eos over all steps, or ``stop_at_eos``). ``weights="paddle"``
-        loads the variant's PaddleOCR release."""
+        (``paddle`` = skip sos/eos over all steps, or ``stop_at_eos``)."""
         v = self.variant(variant)
         unknown = set(options) - {"fast", "decode"}
         if unknown:
@@ -84,14 +84,6 @@ class RareAlgorithm(Algorithm):
                 "name": "untrained",
                 "trained": False,
                 "note": f"randomly initialised RARE-{v.name}: no trained weights were given, predictions are meaningless",
-            }
-        if is_paddle_alias(weights):
-            release = PADDLE_RELEASES[v.name]
-            return {
-                "name": f"PaddleOCR {release.stem}",
-                "url": release.url,
-                "trained": True,
-                "reported_accuracy": release.reported_accuracy,
             }
         return {"name": str(weights), "trained": True}
 

@@ -1,59 +1,38 @@
 """Where RARE weights come from: PaddleOCR's released training archives or local files.
 
-``--weights paddle`` selects the variant's PaddleOCR release (``rec_mv3_tps_bilstm_att_v2.0_train.tar``
-or ``rec_r34_vd_tps_bilstm_att_v2.0_train.tar``): it is downloaded into the strbench cache with
-:func:`strbench.download.fetch` (resumable; offline, the error says where to put the file by hand),
-converted once to ``<cache>/<archive stem>.safetensors`` and loaded from there. A path may also
-name a release ``.tar``/``.tar.gz``, a ``.pdparams`` file (both converted in memory, read without
+``--weights paddle`` selects the variant's PaddleOCR release (:data:`PADDLE_RELEASES`, declared as
+the algorithm's ``weight_releases``): the core downloads it into the strbench cache (resumable;
+offline, the error says where to put the file by hand) and converts it once with
+:func:`import_paddle`. A path may also name a release ``.tar``/``.tar.gz``, a ``.pdparams`` file (both converted in memory, read without
 executing pickle code), or this plugin's ``.safetensors``/PyTorch state dict.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from strbench.download import cached_path, fetch
 from strbench.paddle import read_pdparams
+from strbench.releases import WeightsRelease
 from strbench.weights import load_into, load_weights, save_weights, sha256_file
 from strbench_rare.model import RareModel, build_model
 from strbench_rare.paddle_weights import convert_state
 
-PADDLE_ALIASES = ("paddle", "paddleocr")
 PADDLE_SUFFIXES = (".tar", ".gz", ".tgz", ".pdparams")
 
-
-@dataclass(frozen=True)
-class PaddleRelease:
-    """One of PaddleOCR's released RARE training archives."""
-
-    url: str
-    reported_accuracy: str
-
-    @property
-    def filename(self) -> str:
-        return self.url.rsplit("/", 1)[-1]
-
-    @property
-    def stem(self) -> str:
-        return self.filename.removesuffix(".tar")
-
-
+#: PaddleOCR's released RARE training archives and the accuracy PaddleOCR reports for them.
 PADDLE_RELEASES = {
-    "mv3": PaddleRelease(
-        "https://paddleocr.bj.bcebos.com/dygraph_v2.0/en/rec_mv3_tps_bilstm_att_v2.0_train.tar", "82.50%"
+    "mv3": WeightsRelease(
+        "https://paddleocr.bj.bcebos.com/dygraph_v2.0/en/rec_mv3_tps_bilstm_att_v2.0_train.tar",
+        reported_accuracy="82.50%",
     ),
-    "r34": PaddleRelease(
-        "https://paddleocr.bj.bcebos.com/dygraph_v2.0/en/rec_r34_vd_tps_bilstm_att_v2.0_train.tar", "83.60%"
+    "r34": WeightsRelease(
+        "https://paddleocr.bj.bcebos.com/dygraph_v2.0/en/rec_r34_vd_tps_bilstm_att_v2.0_train.tar",
+        reported_accuracy="83.60%",
     ),
 }
-
-
-def is_paddle_alias(weights: Path | str | None) -> bool:
-    return weights is not None and str(weights).lower() in PADDLE_ALIASES
 
 
 def is_paddle_file(path: Path) -> bool:
@@ -86,22 +65,10 @@ def import_paddle(variant: str, source: Path, dest: Path) -> dict[str, Any]:
     return facts | {"dest": str(dest)}
 
 
-def release_weights(variant: str, cache_dir: Path | None = None) -> Path:
-    """The converted PaddleOCR release for ``variant`` in the cache (downloading/converting if needed)."""
-    release = PADDLE_RELEASES[variant]
-    converted = cached_path(release.url, cache_dir=cache_dir, filename=f"{release.stem}.safetensors")
-    if not converted.is_file():
-        archive = fetch(release.url, cache_dir=cache_dir)
-        import_paddle(variant, archive, converted)
-    return converted
-
-
 def load_model(variant: str, weights: Path | None) -> RareModel:
     """A model for ``variant`` with ``weights`` (``None``: untrained; see the module docstring)."""
     if weights is None:
         return build_model(variant)
-    if is_paddle_alias(weights):
-        weights = release_weights(variant)
     weights = Path(weights)
     if is_paddle_file(weights):
         return convert_paddle_file(variant, weights)[0]

@@ -20,12 +20,13 @@ from strbench import (
     TrainResult,
     Variant,
 )
+from strbench.releases import WeightsRelease
 from strbench_robustscanner.labels import Vocabulary, dict90
 from strbench_robustscanner.network import NetworkConfig, RobustScanner
 from strbench_robustscanner.recognizer import RobustScannerRecognizer
 
 PADDLE_URL = "https://paddleocr.bj.bcebos.com/contribution/rec_r31_robustscanner.tar"
-PADDLE_ALIAS = "paddle"
+PADDLE_RELEASE = WeightsRelease(PADDLE_URL, reported_accuracy="87.77%")
 NUM_PARAMETERS = 47_979_996  # PaddleOCR's trainable parameter count (BN running stats excluded)
 PADDLE_WEIGHT_SUFFIXES = (".pdparams", ".tar")
 
@@ -79,6 +80,7 @@ class RobustScannerAlgorithm(Algorithm):
     default_variant = "r31"
     default_protocol = "lower36"
     capabilities = Capabilities(train=True, export=("onnx",), import_weights=("paddle",))
+    weight_releases = {"paddle": {"r31": PADDLE_RELEASE}}
 
     def __init__(self) -> None:
         self.variants = {
@@ -132,19 +134,6 @@ class RobustScannerAlgorithm(Algorithm):
         return RobustScannerRecognizer(model, Vocabulary(v.charset), v.input_spec, device, fast=fast)
 
     # -- weights ---------------------------------------------------------------------------
-
-    def resolve_weights(self, variant: str, spec: str) -> Path:
-        """``paddle`` downloads PaddleOCR's ``rec_r31_robustscanner.tar`` (through the strbench
-        download cache) and converts it once to safetensors next to it; anything else is a path."""
-        if spec != PADDLE_ALIAS:
-            return super().resolve_weights(variant, spec)
-        from strbench.download import fetch
-
-        tar = fetch(PADDLE_URL)
-        dest = tar.with_name("rec_r31_robustscanner.strbench.safetensors")
-        if not dest.is_file():
-            self.import_weights(variant, tar, dest)
-        return dest
 
     def weights_identity(self, variant: str, weights: Path | None) -> dict[str, Any]:
         if weights is None:
