@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from strbench.environment import cpu_flags, cpu_model
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "results" / "bench" / "rare_speed.json"
 ROWS = ("plain", "plain_heap", "fast", "compiled", "onnxruntime")
@@ -50,26 +51,6 @@ DEFAULT_ROWS = ("plain", "plain_heap", "fast", "onnxruntime")
 
 def data_root() -> Path:
     return Path(os.environ.get("STRBENCH_DATA_ROOT", REPO.parent / "shared" / "data" / "str-benchmarks"))
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def cpu_flags() -> list[str]:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return sorted(f for f in line.split(":", 1)[1].split() if f.startswith(("avx", "fma")))
-    except OSError:
-        pass
-    return []
 
 
 def load_batch(batch_size: int):

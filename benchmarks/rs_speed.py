@@ -45,7 +45,9 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "results" / "bench" / "rs_speed.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rare_speed import cpu_flags, cpu_model, data_root  # noqa: E402
+from rare_speed import data_root  # noqa: E402
+
+from strbench.environment import cpu_flags, cpu_model  # noqa: E402
 
 
 def load_batch(batch_size: int):

@@ -26,6 +26,17 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_flags() -> list[str]:
+    """The CPU's vector-instruction flags (avx*, fma*) from /proc/cpuinfo; empty where unavailable."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return sorted(f for f in line.split(":", 1)[1].split() if f.startswith(("avx", "fma")))
+    except OSError:
+        pass
+    return []
+
+
 def _version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
@@ -86,7 +97,7 @@ def collect(device: str = "cpu") -> dict[str, Any]:
         "platform": platform.platform(),
         "packages": {name: _version(name) for name in PACKAGES},
         "device": device,
-        "cpu": {"model": cpu_model(), "logical_cores": os.cpu_count(), "torch_threads": torch.get_num_threads()},
+        "cpu": {"model": cpu_model(), "vector_flags": cpu_flags(), "logical_cores": os.cpu_count(), "torch_threads": torch.get_num_threads()},
         "gpu": gpu_info() if device.startswith("cuda") else None,
         "torch_cuda_available": torch.cuda.is_available(),
     }
