@@ -183,7 +183,7 @@ def table(rows: list[Row], group: str = DEFAULT_GROUP) -> tuple[list[str], list[
     return header, cells
 
 
-def notes(rows: list[Row], group: str, untrained_algorithms: Iterable[str] = ()) -> list[str]:
+def notes(rows: list[Row], group: str) -> list[str]:
     out = [
         "Word accuracy (%) per benchmark version after protocol normalisation; each row is the newest "
         "record for its algorithm/variant/weights/protocol/backend.",
@@ -200,9 +200,6 @@ def notes(rows: list[Row], group: str, untrained_algorithms: Iterable[str] = ())
                    "real images (protocol: docs/perf-protocol.md); details per record in results/perf/perf.md.")
     if any(not r.trained for r in rows):
         out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
-    for name in untrained_algorithms:
-        out.append(f"{name}: no trained weights are available offline yet, so it has no accuracy rows "
-                   f"(import PaddleOCR's released weights with 'strbench weights import' to rank it).")
     return out
 
 

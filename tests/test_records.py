@@ -109,3 +109,28 @@ def test_plot_shows_one_protocol(tmp_path: Path) -> None:
     assert plot_protocol([r for r in rows if r.protocol == "cased62@1"]) == "cased62"
     assert speed_accuracy_png(rows, "benchmark").startswith(b"\x89PNG")
     assert speed_accuracy_png(rows, "benchmark", protocol="exact") is None  # no row of that protocol
+
+
+def test_board_notes_appear_once_and_say_which_algorithms_ran_untrained(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from strbench.cli.cmd_leaderboard import untrained_notes
+    from strbench.releases import WeightsRelease
+
+    write_record(tmp_path, {**minimal_record("2026-03-01", 0.0, trained=False),
+                            "weights": {"name": "untrained", "trained": False}}, None)
+    rows = lb.collect_rows(tmp_path)
+    untrained = SimpleNamespace(variants={"v": SimpleNamespace(default_weights=None)},
+                                weight_releases={"upstream": {"v": WeightsRelease("https://x/w.tar")}})
+    unseen = SimpleNamespace(variants={"a": SimpleNamespace(default_weights=None)}, weight_releases={})
+    shipped = SimpleNamespace(variants={"a": SimpleNamespace(default_weights="w.onnx")}, weight_releases={})
+    host = SimpleNamespace(algorithms=lambda: {"algo": untrained, "other": unseen, "bundled": shipped})
+    extra = untrained_notes(host, rows)  # type: ignore[arg-type]
+    assert extra == [
+        "algo (v): no trained weights are available offline, so its rows above ran UNTRAINED weights; rank it "
+        "with its published weights: --weights upstream (downloaded on first use, see 'strbench weights releases').",
+        "other (a): no trained weights are available offline, so it has no rows yet.",
+    ]
+    md = lb.to_markdown(rows, extra_notes=extra)
+    bullets = [line for line in md.splitlines() if line.startswith("- ")]
+    assert len(bullets) == len(set(bullets)) == len(lb.notes(rows, lb.DEFAULT_GROUP)) + 2

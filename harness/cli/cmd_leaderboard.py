@@ -31,12 +31,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def untrained_algorithms(host: PluginHost, rows: list[lb.Row]) -> list[str]:
+def untrained_notes(host: PluginHost, rows: list[lb.Row]) -> list[str]:
+    """One note per installed algorithm that ships no weights and has no trained row on the board."""
     trained = {r.algorithm for r in rows if r.trained}
+    shown = {r.algorithm for r in rows}
     out = []
     for name, algo in sorted(host.algorithms().items()):
-        if name not in trained and all(v.default_weights is None for v in algo.variants.values()):
-            out.append(f"{name} ({', '.join(algo.variants)})")
+        if name in trained or any(v.default_weights is not None for v in algo.variants.values()):
+            continue
+        state = "its rows above ran UNTRAINED weights" if name in shown else "it has no rows yet"
+        note = f"{name} ({', '.join(algo.variants)}): no trained weights are available offline, so {state}"
+        aliases = sorted(algo.weight_releases)
+        if aliases:
+            note += (f"; rank it with its published weights: --weights {' | '.join(aliases)} "
+                     f"(downloaded on first use, see 'strbench weights releases')")
+        out.append(note + ".")
     return out
 
 
@@ -47,7 +56,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         rows = [r for r in rows if r.protocol.split("@")[0] == args.protocol]
     if not rows:
         ui.warn(f"no records found under {args.results_dir}")
-    extra = lb.notes([], args.group, untrained_algorithms(host, rows))[2:]
+    extra = untrained_notes(host, rows)
     plot_png = None
     if args.plot or args.format == "html":
         from strbench.perf.plot import speed_accuracy_png
@@ -63,7 +72,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         for row in cells:
             table.add_row(*row)
         ui.console.print(table)
-        for note in lb.notes(rows, args.group, untrained_algorithms(host, rows)):
+        for note in [*lb.notes(rows, args.group), *extra]:
             ui.console.print(f"- {note}")
         return 0
     text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra),
