@@ -25,6 +25,15 @@ SUITE = Path(__file__).with_name("perf_suite.toml")
 GPU_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 
 
+def _other_load_text(other: dict[str, Any] | None) -> str:
+    """'; other processes ...' for records that measured it (older ones did not)."""
+    if not other or other.get("other_cpu_cores") is None:
+        return ""
+    flag = " (contended)" if other.get("contended") else ""
+    return (f"; other processes kept {other['other_cpu_cores']} cores busy during the measurement, "
+            f"steal {other['steal_cores']}{flag}")
+
+
 def load_suite(path: Path = SUITE) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     defaults = data.get("defaults", {})
@@ -113,7 +122,8 @@ def perf_markdown(records: list[dict[str, Any]], notes: dict[tuple[str, str, str
         out += [f"- record `{rec['id']}`; perf images: first {perf['inputs']['images']} of "
                 f"{perf['inputs']['dataset']}; parameters: {params if params is not None else '-'}; {flop_text}",
                 f"- CPU: {sysinfo['cpu_model']}, {sysinfo['torch_threads']} torch threads, load average "
-                f"{sysinfo.get('load_average_before')} before, {sysinfo.get('load_average_after')} after"]
+                f"{sysinfo.get('load_average_before')} before, {sysinfo.get('load_average_after')} after"
+                + _other_load_text(sysinfo.get("other_processes"))]
         if str(sysinfo.get("device", "")).startswith("cuda"):
             nvml = sysinfo.get("nvml") or {}
             out.append(f"- GPU: {sysinfo.get('gpu')}, driver {nvml.get('driver', '-')}, power limit "

@@ -22,7 +22,8 @@ Real crops: the first ``--batch-size`` images of IIIT5K_3000 under the data root
 and exits without writing. All rows run the same seeded untrained weights (every one of the 25
 decoder steps always runs, so speed does not depend on the values). Each row runs in a fresh
 process (the allocator setting and the compile cache are process-wide), with ``--threads`` intra-op
-threads for torch and ONNX Runtime alike; the record keeps the load average before and after.
+threads for torch and ONNX Runtime alike; the record keeps the load average before and after and the cores other processes kept
+busy meanwhile (``other_processes``; ``contended`` when above 0.25).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from strbench.environment import cpu_flags, cpu_model
+from strbench.environment import OtherCpuLoad, cpu_flags, cpu_model
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "results" / "bench" / "rare_speed.json"
@@ -199,7 +200,8 @@ def main() -> int:
     if "plain" not in args.rows:
         args.rows.insert(0, "plain")
     load_before = os.getloadavg()
-    results = [measure_variant(v, args.rows, args) for v in args.variants]
+    with OtherCpuLoad() as other_load:
+        results = [measure_variant(v, args.rows, args) for v in args.variants]
     load_after = os.getloadavg()
     cores = os.cpu_count() or 1
     import onnxruntime
@@ -222,7 +224,8 @@ def main() -> int:
         "python": sys.version.split()[0],
         "load_average_before": load_before,
         "load_average_after": load_after,
-        "contended": max(load_before[0], load_after[0]) > 0.5 * cores,
+        "other_processes": other_load.as_dict(),
+        "contended": other_load.contended(),
         "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -236,7 +239,8 @@ def main() -> int:
                 f"{r['variant']} {row}: {summary(facts)}, x{facts['speedup_vs_plain']:.2f} vs plain, "
                 f"max abs diff {facts['max_abs_diff_vs_plain']:.1e}, strings equal {facts['strings_equal_vs_plain']}"
             )
-    print(f"load average {load_before[0]:.2f} -> {load_after[0]:.2f} on {cores} cores; wrote {args.out}")
+    print(f"load average {load_before[0]:.2f} -> {load_after[0]:.2f} on {cores} cores; other processes kept "
+          f"{other_load.other_cpu_cores} cores busy (steal {other_load.steal_cores}); wrote {args.out}")
     return 0
 
 

@@ -47,7 +47,7 @@ DEFAULT_OUT = REPO / "results" / "bench" / "rs_speed.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rare_speed import data_root  # noqa: E402
 
-from strbench.environment import cpu_flags, cpu_model  # noqa: E402
+from strbench.environment import OtherCpuLoad, cpu_flags, cpu_model  # noqa: E402
 
 
 def load_batch(batch_size: int):
@@ -164,17 +164,18 @@ def main() -> int:
     model = RobustScannerAlgorithm().build("r31", seed=0).eval()
     load_before = os.getloadavg()
     results = []
-    for batch_size in args.batch_sizes:
-        batch = load_batch(batch_size)
-        rows = measure_rows(batch, model, args.repeats, args.warmup, not args.no_onnx)
-        for name, facts in rows.items():
-            print(f"batch {batch_size} {name}: {facts['images_per_s']:.2f} img/s (IQR {facts['images_per_s_iqr']:.2f}), "
-                  f"x{facts['speedup_vs_plain']:.2f} vs plain, max abs diff {facts['max_abs_diff_vs_plain']:.1e}, "
-                  f"strings equal {facts['strings_equal_vs_plain']}, {facts['decode_steps']} steps", flush=True)
-        stages = measure_stages(batch, model, args.stage_repeats)
-        for name, facts in stages.items():
-            print(f"batch {batch_size} stage {name}: {facts['ms_per_image']:.1f} ms/image", flush=True)
-        results.append({"batch_size": batch_size, "width": int(batch.images.shape[-1]), "rows": rows, "stages": stages})
+    with OtherCpuLoad() as other_load:
+        for batch_size in args.batch_sizes:
+            batch = load_batch(batch_size)
+            rows = measure_rows(batch, model, args.repeats, args.warmup, not args.no_onnx)
+            for name, facts in rows.items():
+                print(f"batch {batch_size} {name}: {facts['images_per_s']:.2f} img/s (IQR {facts['images_per_s_iqr']:.2f}), "
+                      f"x{facts['speedup_vs_plain']:.2f} vs plain, max abs diff {facts['max_abs_diff_vs_plain']:.1e}, "
+                      f"strings equal {facts['strings_equal_vs_plain']}, {facts['decode_steps']} steps", flush=True)
+            stages = measure_stages(batch, model, args.stage_repeats)
+            for name, facts in stages.items():
+                print(f"batch {batch_size} stage {name}: {facts['ms_per_image']:.1f} ms/image", flush=True)
+            results.append({"batch_size": batch_size, "width": int(batch.images.shape[-1]), "rows": rows, "stages": stages})
     load_after = os.getloadavg()
     cores = os.cpu_count() or 1
     import onnxruntime
@@ -198,12 +199,14 @@ def main() -> int:
         "python": sys.version.split()[0],
         "load_average_before": load_before,
         "load_average_after": load_after,
-        "contended": max(load_before[0], load_after[0]) > 0.5 * cores,
+        "other_processes": other_load.as_dict(),
+        "contended": other_load.contended(),
         "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"load average {load_before[0]:.2f} -> {load_after[0]:.2f} on {cores} cores; wrote {args.out}")
+    print(f"load average {load_before[0]:.2f} -> {load_after[0]:.2f} on {cores} cores; other processes kept "
+          f"{other_load.other_cpu_cores} cores busy (steal {other_load.steal_cores}); wrote {args.out}")
     return 0
 
 

@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +36,71 @@ def cpu_flags() -> list[str]:
     except OSError:
         pass
     return []
+
+
+def _busy_cpu_seconds() -> tuple[float, float] | None:
+    """(busy, steal) CPU seconds of the whole machine since boot from /proc/stat; ``None`` elsewhere.
+    Busy counts user, nice, system, irq and softirq time on all cores."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    if fields[0] != "cpu" or len(fields) < 9:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[1:9])
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
+def _own_cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class OtherCpuLoad:
+    """Measures how busy the machine was with work other than this process and its waited-for
+    children while the ``with`` block ran: the honest contention figure for a CPU benchmark (the
+    load average also counts the benchmark itself and the minutes before it).
+
+    After the block, :meth:`as_dict` gives ``other_cpu_cores`` (mean number of cores other
+    processes kept busy), ``steal_cores`` (cores taken by the hypervisor) and ``wall_s``; both
+    figures are ``None`` where /proc/stat is unavailable.
+    """
+
+    def __enter__(self) -> OtherCpuLoad:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> OtherCpuLoad:
+        self._start = (time.perf_counter(), _busy_cpu_seconds(), _own_cpu_seconds())
+        return self
+
+    def stop(self) -> None:
+        wall0, busy0, own0 = self._start
+        self.wall_s = time.perf_counter() - wall0
+        busy1 = _busy_cpu_seconds()
+        self.other_cpu_cores: float | None = None
+        self.steal_cores: float | None = None
+        if busy0 is not None and busy1 is not None and self.wall_s > 0:
+            other = (busy1[0] - busy0[0]) - (_own_cpu_seconds() - own0)
+            self.other_cpu_cores = max(other, 0.0) / self.wall_s
+            self.steal_cores = (busy1[1] - busy0[1]) / self.wall_s
+
+    def contended(self, threshold_cores: float = 0.25) -> bool | None:
+        """Whether other work kept more than ``threshold_cores`` cores busy (or steal did)."""
+        if self.other_cpu_cores is None:
+            return None
+        return self.other_cpu_cores + (self.steal_cores or 0.0) > threshold_cores
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "wall_s": round(self.wall_s, 2),
+            "other_cpu_cores": None if self.other_cpu_cores is None else round(self.other_cpu_cores, 3),
+            "steal_cores": None if self.steal_cores is None else round(self.steal_cores, 3),
+            "contended": self.contended(),
+        }
 
 
 def _version(dist: str) -> str | None:

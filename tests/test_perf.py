@@ -272,6 +272,8 @@ def test_bench_record_has_perf_next_to_accuracy_and_a_leaderboard(install_entry_
     assert record["runtime"]["precision"] == perf["configs"][perf["primary"]]["precision"] == "fp32"
     assert perf["compile_not_applicable"] == "the recognizer's forward does not call its module() as a whole"
     assert perf["system"]["torch_threads"] >= 1 and len(perf["system"]["load_average_before"]) == 3
+    other = perf["system"]["other_processes"]
+    assert set(other) == {"wall_s", "other_cpu_cores", "steal_cores", "contended"} and other["wall_s"] > 0
     assert set(perf["method"]["stages"]) == {"preprocess", "forward", "decode", "model_and_decode", "end_to_end"}
     config = perf["configs"][0]
     assert set(config["latency_bs1"]["stages"]) == set(perf["method"]["stages"])

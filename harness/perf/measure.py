@@ -19,7 +19,7 @@ import torch
 
 from strbench.algorithm import Recognizer
 from strbench.data.base import SampleSource
-from strbench.environment import cpu_model
+from strbench.environment import OtherCpuLoad, cpu_model
 from strbench.evaluation import autocast, resolve_protocol
 from strbench.metrics import BUILTIN_METRICS
 from strbench.perf import compile as compile_mod
@@ -244,6 +244,7 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
     clock = clock or Clock(device)
     step = on_step or (lambda _msg: None)
     load_before = _load_average()
+    other_load = OtherCpuLoad().start()
     images: PerfImages = read_images(source, cfg.images)
     prep = Preprocessor(images, recognizer.input_spec)
     cuda = torch.device(device).type == "cuda"
@@ -276,6 +277,7 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
                     configs.append(entry)
         step("perf: FLOPs")
         flops = recognizer_flops(recognizer, [prep.batch([i]) for i in range(min(cfg.flop_images, len(images)))])
+        other_load.stop()
         primary = next(i for i, c in enumerate(configs)
                        if c["precision"] == cfg.precisions[0] and c["compile"]["mode"] == modes[-1])
         return {
@@ -292,7 +294,8 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
             "inputs": {"dataset": dataset, **images.describe()},
             "backend": backend,
             "system": {**system_facts(device, nvml), "load_average_before": load_before,
-                       "load_average_after": _load_average()},
+                       "load_average_after": _load_average(),
+                       "other_processes": other_load.as_dict()},
             "params": recognizer.num_parameters(),
             "flops": flops,
             "flop_coverage": coverage(device) if flops.get("available") else None,
