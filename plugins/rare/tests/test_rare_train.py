@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from strbench.data.loader import make_loader, open_dataset
 from strbench.training import TrainConfig, train
 from strbench.weights import load_weights
 from strbench_rare.algorithm import RareAlgorithm
@@ -71,3 +72,28 @@ def test_resume_is_bit_exact(tmp_path: Path, rendered_words: Path) -> None:
     assert all(torch.equal(a[k], b[k]) for k in a)
     start = build_model("mv3").state_dict()
     assert not torch.equal(a["head.generator.weight"], start["head.generator.weight"])
+
+
+@pytest.mark.slow
+def test_overfits_a_small_real_set_on_cpu(iiit5k: Path, tmp_path: Path) -> None:
+    """Eight real IIIT5K crops memorised by the real recipe (free-running decoder in training, as
+    PaddleOCR trains RARE): 600 full-batch steps, LR 2e-3 then 4e-4 from step 420, clipping at 5.
+    Measured: loss 0.16 and 8/8 words; at 400 steps (loss ~19) only 6/8."""
+    lines = (iiit5k / "gt.txt").read_text(encoding="utf-8").splitlines()[:8]
+    samples = [line.split("\t", 1) for line in lines]
+    label_file = tmp_path / "train.txt"
+    label_file.write_text("".join(f"{iiit5k / rel}\t{label}\n" for rel, label in samples), encoding="utf-8")
+    config = {
+        "train_data": [str(label_file)], "output_dir": str(tmp_path / "run"), "batch_size": 8, "epochs": 600,
+        "lr": 2e-3, "lr_schedule": "piecewise", "lr_boundaries_epochs": [420], "lr_values": [2e-3, 4e-4],
+        "grad_clip": 5.0, "device": "cpu", "amp": "off", "log_every": 0, "workers": 0, "seed": 0,
+    }
+    torch.manual_seed(0)
+    result = ALGO.train("mv3", config)
+    assert result.steps == 600
+    recognizer = ALGO.load("mv3", Path(result.weights))
+    loader = make_loader(open_dataset(iiit5k), recognizer.input_spec, batch_size=8, indices=range(8))
+    predictions = recognizer.predict(next(iter(loader)).batch)
+    pairs = [(p.text, label.lower()) for p, (_, label) in zip(predictions, samples)]
+    correct = sum(text == label for text, label in pairs)
+    assert correct / len(pairs) >= 0.95, pairs
