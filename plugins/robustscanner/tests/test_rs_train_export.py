@@ -46,18 +46,19 @@ def test_label_rejections_are_counted_not_trained(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_overfits_a_small_real_set_on_cpu(iiit5k: Path, tmp_path: Path) -> None:
-    """16 real crops memorised in 150 full-batch steps. A constant 3e-3 leaves the loss spiking
-    (free-running decoding then drifts and BN running stats lag behind); stepping the LR down
-    to 1e-3 and 3e-4 with gradient clipping settles it, in eval mode as in train mode."""
+    """16 real crops memorised (all 16 words, in eval mode) in 250 full-batch steps. A constant
+    3e-3 leaves the loss spiking (free-running decoding then drifts and BN running stats lag
+    behind); stepping the LR down to 1e-3 and 3e-4 with gradient clipping settles it. With 150
+    steps (boundaries 90, 120) 14/16 words came out right."""
     train_file = write_subset(iiit5k, tmp_path, 16)
     config = {
         "train_data": [str(train_file)], "output_dir": str(tmp_path / "run"), "network": NARROW,
-        "epochs": 150, "batch_size": 16, "lr_schedule": "piecewise", "lr_boundaries_epochs": [90, 120],
+        "epochs": 250, "batch_size": 16, "lr_schedule": "piecewise", "lr_boundaries_epochs": [150, 200],
         "lr_values": [3e-3, 1e-3, 3e-4], "grad_clip": 5.0, "device": "cpu", "log_every": 0,
     }
     algo = RobustScannerAlgorithm()
     result = algo.train("r31", config)
-    assert result.steps == 150
+    assert result.steps == 250
     task, _ = make_task(algo, "r31", {"output_dir": str(tmp_path), "network": NARROW})
     state, _ = load_weights(Path(result.weights))
     task.model.load_state_dict(state)
@@ -72,7 +73,7 @@ def test_overfits_a_small_real_set_on_cpu(iiit5k: Path, tmp_path: Path) -> None:
     rec = algo.load("r31", Path(result.weights), network=NARROW)
     texts = [p.text for p in rec.predict(batch)]
     correct = sum(t == label for t, label in zip(texts, loaded.labels))
-    assert correct >= 14, list(zip(texts, loaded.labels))
+    assert correct >= 16, list(zip(texts, loaded.labels))
 
 
 def test_resume_is_exact(iiit5k: Path, tmp_path: Path) -> None:
