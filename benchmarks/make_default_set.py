@@ -1,6 +1,6 @@
-"""Generate the embedded default evaluation set ``harness/data/default_set/`` (run once, commit the result).
+"""Generate the embedded default evaluation set ``harness/strbench/data/default_set/`` (run once, commit the result).
 
-    python benchmarks/make_default_set.py [--out harness/data/default_set]
+    python benchmarks/make_default_set.py [--out harness/strbench/data/default_set]
 
 The set is SYNTHETIC ("strbench-default (synthetic, NOT a real benchmark)"): common English words
 plus a few numbers, mixed-case and punctuation words, rendered with Pillow in DejaVu fonts (Debian
@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
 
 SEED = 20240601
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "harness" / "data" / "default_set"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "harness" / "strbench" / "data" / "default_set"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf",
               "DejaVuSansMono.ttf", "DejaVuSansCondensed.ttf", "DejaVuSans-Oblique.ttf")

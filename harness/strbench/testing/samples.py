@@ -17,8 +17,11 @@ from strbench.data.loader import open_dataset
 from strbench.preprocess import collate, preprocess_image
 from strbench.types import Batch, InputSpec
 
-#: Relative to the repository root (the folder above ``harness/``); override with STRBENCH_DATA_ROOT.
-DEFAULT_DATA_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "str-benchmarks"
+#: Environment variable naming the real benchmark root (``--strbench-data-root`` sets it).
+DATA_ROOT_ENV = "STRBENCH_DATA_ROOT"
+#: Used when the variable is unset: the data folder beside a repository checkout, relative to the
+#: directory the tests run from (the repository root).
+DEFAULT_DATA_ROOT = Path("..") / "shared" / "data" / "str-benchmarks"
 REAL_LABEL_FILE = Path("IIIT5K_3000") / "gt.txt"
 
 #: File name -> why the core loader must skip it.
@@ -41,7 +44,8 @@ class ConformanceSamples:
 
 
 def data_root() -> Path:
-    return Path(os.environ.get("STRBENCH_DATA_ROOT", DEFAULT_DATA_ROOT))
+    """The real benchmark root: ``$STRBENCH_DATA_ROOT``, else :data:`DEFAULT_DATA_ROOT`."""
+    return Path(os.environ.get(DATA_ROOT_ENV) or DEFAULT_DATA_ROOT)
 
 
 def conformance_samples(count: int = 16) -> ConformanceSamples:

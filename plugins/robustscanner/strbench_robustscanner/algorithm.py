@@ -21,6 +21,7 @@ from strbench import (
     Variant,
 )
 from strbench.releases import WeightsRelease
+from strbench_robustscanner import __version__
 from strbench_robustscanner.labels import Vocabulary, dict90
 from strbench_robustscanner.network import NetworkConfig, RobustScanner
 from strbench_robustscanner.recognizer import RobustScannerRecognizer
@@ -74,7 +75,7 @@ def init_untrained(model: RobustScanner, seed: int = 0) -> None:
 
 class RobustScannerAlgorithm(Algorithm):
     name = "robustscanner"
-    version = "0.1.0"
+    version = __version__
     description = "RobustScanner (ResNet31, hybrid + position decoders, dynamic fusion), PaddleOCR layout"
     paper = "Yue et al., RobustScanner: Dynamically Enhancing Positional Clues for Robust Text Recognition, ECCV 2020"
     default_variant = "r31"

@@ -11,6 +11,7 @@ import torch
 from strbench.algorithm import Algorithm, Recognizer
 from strbench.errors import NotSupportedError, UsageError
 from strbench.types import Batch, Capabilities, ExportResult, InputSpec, TrainResult, Variant
+from strbench_rare import __version__
 from strbench_rare.labels import CHARSET, DECODE_MODES, decode_probs
 from strbench_rare.recognizer import ONNX_INPUT, ONNX_OUTPUT, OnnxRareRecognizer, RareRecognizer
 from strbench_rare.train_task import RareTrainTask, training_defaults
@@ -42,7 +43,7 @@ class RareAlgorithm(Algorithm):
     """RARE (Shi et al., CVPR 2016) as PaddleOCR implements it, in two backbones."""
 
     name = "rare"
-    version = "1.0"
+    version = __version__
     description = "RARE: TPS rectification + CNN + BiLSTM + attention decoder (PaddleOCR layout)"
     paper = "Robust Scene Text Recognition with Automatic Rectification (CVPR 2016)"
     default_variant = "mv3"
@@ -97,11 +98,12 @@ class RareAlgorithm(Algorithm):
     # -- training ----------------------------------------------------------------------------
 
     def train(self, variant: str, config: Mapping[str, Any]) -> TrainResult:
-        from strbench.training import TrainConfig, train
+        from strbench.training import TrainConfig, seed_everything, train
 
         v = self.variant(variant)
         cfg = TrainConfig.from_mapping(v.defaults, config)
-        task = RareTrainTask(load_model(v.name, None), v)
+        seed_everything(cfg.seed)  # before building: the same seed gives the same initial network
+        task = RareTrainTask(load_model(v.name, None), v, cfg)
         return train(task, cfg)
 
     # -- export ------------------------------------------------------------------------------
