@@ -285,7 +285,38 @@ def test_too_little_data_and_amp_on_cpu(tmp_path, datasets):
     with pytest.raises(UsageError, match="fewer than batch_size"):
         train(TinyTask(), _config(tmp_path / "x", batch_size=64))
     with pytest.raises(UsageError, match="needs a CUDA device"):
-        train(TinyTask(), _config(tmp_path / "x", amp="bf16"))
+        train(TinyTask(), _config(tmp_path / "x", amp="fp16"))
+    assert train(TinyTask(), _config(tmp_path / "b", amp="bf16", max_steps=2)).steps == 2  # CPU autocast
+
+
+def test_log_curve_and_time_based_checkpoint(tmp_path, datasets):
+    from strbench.training.log import read_log
+
+    out = tmp_path / "log"
+    train(TinyTask(), _config(out, max_steps=4, log_every=2, save_every=0, save_every_minutes=1e-9))
+    events = read_log(out / "train_log.jsonl")
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("train") == 2
+    train_events = [e for e in events if e["event"] == "train"]
+    assert [e["step"] for e in train_events] == [2, 4]
+    assert all(e["sample_passes"] > 0 and e["images_per_second"] > 0 and "lr" in e for e in train_events)
+    assert (out / "train_curve.png").stat().st_size > 1000
+    assert load_checkpoint(out / "last.ckpt")["global_step"] == 4
+
+
+def test_cosine_schedule_warms_up_then_decays():
+    cfg = TrainConfig(lr=1.0, lr_schedule="cosine", warmup_steps=4, min_lr_ratio=0.1, epochs=1)
+    factor = lr_factor(cfg, steps_per_epoch=10, total_steps=24)
+    assert [factor(s) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
+    assert factor(4) == pytest.approx(1.0) and factor(24) == pytest.approx(0.1)
+    assert factor(14) == pytest.approx(0.55)
+
+
+def test_boolean_settings_convert():
+    assert TrainConfig.from_mapping({}, {"teacher_forcing": "true"}).teacher_forcing is True
+    assert TrainConfig.from_mapping({}, {"teacher_forcing": "off"}).teacher_forcing is False
+    with pytest.raises(UsageError, match="teacher_forcing"):
+        TrainConfig.from_mapping({}, {"teacher_forcing": "maybe"})
 
 
 def test_resume_with_other_data_order_warns(tmp_path, datasets, capsys):

@@ -75,6 +75,8 @@ class Algorithm(ABC):
     paper: str = ""
     #: ``{alias: {variant: WeightsRelease}}``: published weights usable as ``--weights ALIAS``.
     weight_releases: Mapping[str, Mapping[str, WeightsRelease]] = {}
+    #: Folder of training recipes (``*.toml``, see :mod:`strbench.training.recipes`), or ``None``.
+    recipe_dir: Path | None = None
 
     def variant(self, name: str | None) -> Variant:
         """Resolve a variant name (``None`` selects :attr:`default_variant`)."""

@@ -9,6 +9,7 @@ from strbench import ui
 from strbench.cli.common import add_algorithm_args, parse_overrides, resolve_device
 from strbench.errors import NotSupportedError
 from strbench.plugins import PluginHost
+from strbench.training.recipes import load_recipe
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output-dir", type=Path, required=True, help="checkpoints and weights go here")
     p.add_argument("--resume", type=Path, help="continue exactly from a checkpoint (model, optimizer, step, RNG)")
     p.add_argument("--init-weights", type=Path, help="start from these weights (fine-tuning), at step 0")
+    p.add_argument("--recipe", metavar="NAME[:STAGE]",
+                   help="a training recipe the plugin ships (default: the variant's defaults, i.e. the "
+                        "reference implementation's recipe); an unknown name lists the available ones")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a training setting, e.g. --set lr=1e-4 --set batch_size=64")
     p.set_defaults(func=run)
@@ -29,7 +33,12 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     if not algorithm.capabilities.train:
         raise NotSupportedError(f"algorithm {algorithm.name!r} does not support training")
     variant = algorithm.variant(args.variant).name
+    recipe = load_recipe(algorithm.recipe_dir, args.recipe, variant) if args.recipe else None
+    if recipe is not None:
+        ui.info(f"recipe {args.recipe}: {recipe.description}")
     config = {
+        **(recipe.settings if recipe is not None else {}),
+        **({"recipe": args.recipe} if args.recipe else {}),
         "train_data": [str(p) for p in args.train_data],
         "val_data": [str(p) for p in args.val_data],
         "output_dir": str(args.output_dir),

@@ -8,7 +8,7 @@ read or decoded never aborts the run and is never replaced: it travels with the 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from strbench.types import Batch, InputSpec
 
 BUILTIN_FORMATS: tuple[DatasetFormat, ...] = (LmdbFormat(), FolderFormat())
 WORKER_TIMEOUT_S = 600
+Augment = Callable[[np.ndarray, int, int], np.ndarray]
 
 
 def open_dataset(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[str, DatasetFormat] | None = None) -> SampleSource:
@@ -69,8 +70,10 @@ class LoadedBatch:
 
 
 class _SampleDataset(torch.utils.data.Dataset):
-    def __init__(self, source: SampleSource, spec: InputSpec, indices: Sequence[int]) -> None:
+    def __init__(self, source: SampleSource, spec: InputSpec, indices: Sequence[int], *,
+                 augment: Augment | None = None, epoch: int = 0) -> None:
         self.source, self.spec, self.indices = source, spec, list(indices)
+        self.augment, self.epoch = augment, epoch
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -80,6 +83,8 @@ class _SampleDataset(torch.utils.data.Dataset):
         try:
             sample = self.source.read(index)
             rgb = decode_image(sample.image, sample.key)
+            if self.augment is not None:
+                rgb = self.augment(rgb, self.epoch, index)
             if self.spec.resize == "none":
                 return ("ok", index, sample.key, sample.label, None, 0, rgb)
             chw, unclamped = preprocess_image(rgb, self.spec)
@@ -124,9 +129,16 @@ def make_loader(
     drop_last: bool = False,
     indices: Sequence[int] | None = None,
     generator: torch.Generator | None = None,
+    augment: Augment | None = None,
+    epoch: int = 0,
 ) -> torch.utils.data.DataLoader:
-    """A DataLoader yielding :class:`LoadedBatch` objects over ``source`` (or ``indices`` of it)."""
-    dataset = _SampleDataset(source, input_spec, range(len(source)) if indices is None else indices)
+    """A DataLoader yielding :class:`LoadedBatch` objects over ``source`` (or ``indices`` of it).
+
+    ``augment`` (training only) is called as ``augment(rgb, epoch, source_index)`` on each
+    decoded RGB image before preprocessing; it runs in the workers, so it must be picklable.
+    """
+    dataset = _SampleDataset(source, input_spec, range(len(source)) if indices is None else indices,
+                             augment=augment, epoch=epoch)
     if generator is None and shuffle:
         generator = torch.Generator().manual_seed(seed)
     return torch.utils.data.DataLoader(

@@ -19,7 +19,8 @@ from typing import Any
 from strbench.errors import UsageError
 
 OPTIMIZERS = ("adam", "adamw")
-LR_SCHEDULES = ("constant", "piecewise")
+LR_SCHEDULES = ("constant", "piecewise", "cosine")
+LOSS_REDUCTIONS = ("sum", "token-mean")
 AMP_MODES = ("auto", "off", "bf16", "fp16")
 _NONE_WORDS = ("", "none", "null")
 
@@ -34,15 +35,22 @@ class TrainConfig:
       ``L2Decay``) or ``adamw`` (decoupled decay).
     - ``lr_schedule``: ``constant`` (``lr``) or ``piecewise``: ``lr_values[i]`` applies before the
       boundary ``lr_boundaries_epochs[i]`` (in epochs, converted to steps as PaddleOCR's
-      ``Piecewise`` does), ``lr_values[-1]`` after the last one. Parameter groups keep their LR
-      multipliers relative to ``lr``.
+      ``Piecewise`` does), ``lr_values[-1]`` after the last one; ``cosine``: linear warm-up
+      from 0 over ``warmup_steps``, then a cosine decay to ``lr * min_lr_ratio`` at the last
+      step. Parameter groups keep their LR multipliers relative to ``lr``.
     - ``amp``: ``auto`` = bf16 autocast on CUDA when supported, else fp16 with a gradient scaler;
-      off on CPU. ``bf16``/``fp16`` need CUDA.
+      off on CPU. ``bf16`` also runs on a CPU (autocast), ``fp16`` needs CUDA.
+    - ``teacher_forcing``, ``loss_reduction`` (``sum`` or ``token-mean``) and
+      ``aux_ctc_weight``: read by attention-decoder tasks that support them (see the plugin).
+    - ``augment``: on-the-fly training augmentation, ``off`` or a preset of
+      :mod:`strbench.training.augment`; ``augment_prob`` the chance each sample is augmented.
     - ``eval_every``/``log_every``/``save_every``: in optimizer steps; 0 = only at the end.
       Validation (word accuracy under ``val_protocol``, sample-weighted over ``val_data``)
-      always runs at the end when ``val_data`` is given.
+      always runs at the end when ``val_data`` is given. ``save_every_minutes`` also saves
+      the checkpoint when that much wall time has passed since the last save (0: off).
     - ``resume``: a ``last.ckpt`` to continue exactly; ``init_weights``: weights to start from
       (fine-tuning), at step 0.
+    - ``recipe``: the ``NAME[:STAGE]`` the settings came from (recorded in the training log).
     """
 
     train_data: list[str] = field(default_factory=list)
@@ -59,6 +67,8 @@ class TrainConfig:
     lr_schedule: str = "constant"
     lr_boundaries_epochs: list[float] = field(default_factory=list)
     lr_values: list[float] = field(default_factory=list)
+    warmup_steps: int = 0
+    min_lr_ratio: float = 0.0
     grad_clip: float | None = None
     amp: str = "auto"
     device: str = "auto"
@@ -68,13 +78,26 @@ class TrainConfig:
     val_protocol: str = "lower36"
     log_every: int = 50
     save_every: int = 0
+    save_every_minutes: float = 10.0
+    teacher_forcing: bool = False
+    loss_reduction: str = "sum"
+    aux_ctc_weight: float = 0.0
+    augment: str = "off"
+    augment_prob: float = 0.5
     resume: str | None = None
     init_weights: str | None = None
+    recipe: str | None = None
 
     def __post_init__(self) -> None:
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         _check_choice("amp", self.amp, AMP_MODES)
+        _check_choice("loss_reduction", self.loss_reduction, LOSS_REDUCTIONS)
+        for name in ("warmup_steps", "save_every_minutes", "aux_ctc_weight", "min_lr_ratio"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"training setting {name} must be >= 0, got {getattr(self, name)}")
+        if not 0 <= self.augment_prob <= 1:
+            raise UsageError(f"training setting augment_prob must be in [0, 1], got {self.augment_prob}")
         for name in ("epochs", "batch_size"):
             if getattr(self, name) < 1:
                 raise UsageError(f"training setting {name} must be at least 1, got {getattr(self, name)}")
@@ -148,6 +171,8 @@ def _convert(value: Any, hint: Any) -> Any:
                 raise ValueError(f"expected {len(args)} values, got {len(items)}")
             return tuple(_convert(v, a) for v, a in zip(items, args))
         return origin(_convert(v, args[0]) for v in items)
+    if hint is bool:
+        return _to_bool(value)
     if hint is int:
         return _to_int(value)
     if hint is float:
@@ -173,6 +198,21 @@ def _split(value: Any) -> list[Any]:
         parsed = json.loads("[" + text[1:-1] + "]")
         return list(parsed)
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE_WORDS:
+        return True
+    if text in _FALSE_WORDS:
+        return False
+    raise ValueError(f"expected a boolean ({'/'.join(_TRUE_WORDS)} or {'/'.join(_FALSE_WORDS)})")
 
 
 def _to_int(value: Any) -> int:

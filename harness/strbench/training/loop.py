@@ -22,6 +22,7 @@ from strbench import ui
 from strbench.data.base import SampleSource
 from strbench.data.loader import make_loader, open_dataset
 from strbench.errors import PluginError, StrbenchError, UsageError
+from strbench.training.augment import resolve_augmenter
 from strbench.training.checkpoint import (
     load_checkpoint,
     preserved_rng,
@@ -31,13 +32,26 @@ from strbench.training.checkpoint import (
     set_rng_state,
 )
 from strbench.training.config import TrainConfig
+from strbench.training.curve import plot_curve
 from strbench.training.data import ConcatSource, epoch_generator, epoch_order, leading_size, select, to_device
+from strbench.training.distributed import (
+    DistContext,
+    context_from_env,
+    init_distributed,
+    rank_indices,
+    reduce_sum,
+    shutdown,
+)
+from strbench.training.log import Throughput as _Throughput
+from strbench.training.log import TrainLog
 from strbench.training.schedule import make_optimizer, make_scheduler
 from strbench.training.task import TrainTask
 from strbench.types import TrainResult
 from strbench.weights import compare_state, load_into, load_weights, save_weights
 
 LAST_CHECKPOINT = "last.ckpt"
+LOG_FILE = "train_log.jsonl"
+CURVE_FILE = "train_curve.png"
 LAST_WEIGHTS = "last.safetensors"
 BEST_WEIGHTS = "best.safetensors"
 _SHOWN_REJECTS = 5
@@ -52,6 +66,7 @@ class _Position:
     batch_in_epoch: int = 0
     global_step: int = 0
     best_metric: float | None = None
+    sample_passes: int = 0
 
 
 @dataclass
@@ -79,14 +94,31 @@ def _check_task(task: Any) -> None:
         )
 
 
-def resolve_device(device: str) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; asking for CUDA without it is an error."""
+def resolve_device(device: str, ctx: DistContext | None = None) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; asking for CUDA without it is an error. Under
+    torchrun each process takes the GPU of its ``LOCAL_RANK``."""
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     resolved = torch.device(device)
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise UsageError(f"device {device!r} requested but CUDA is not available; use device=cpu")
+    if resolved.type == "cuda" and ctx is not None and ctx.enabled and resolved.index is None:
+        resolved = torch.device("cuda", ctx.local_rank)
     return resolved
+
+
+class _StepModule(torch.nn.Module):
+    """The task's model and auxiliary modules as one module whose forward is the training step,
+    so that DistributedDataParallel sees every trained parameter and synchronises its gradients."""
+
+    def __init__(self, task: TrainTask, auxiliary: torch.nn.Module | None) -> None:
+        super().__init__()
+        self.task = [task]  # a list, so the task is not registered as a submodule
+        self.model = task.model
+        self.auxiliary = auxiliary
+
+    def forward(self, batch: Any, targets: Any) -> torch.Tensor:
+        return self.task[0].training_step(batch, targets)
 
 
 def amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
@@ -96,7 +128,9 @@ def amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
     if device.type != "cuda":
         if amp == "auto":
             return None
-        raise UsageError(f"amp={amp} needs a CUDA device (training runs on {device}); use amp=off")
+        if amp == "bf16":
+            return torch.bfloat16  # CPU autocast (fast on CPUs with bf16 instructions)
+        raise UsageError(f"amp={amp} needs a CUDA device (training runs on {device}); use amp=off or bf16")
     if amp == "bf16" or (amp == "auto" and torch.cuda.is_bf16_supported()):
         return torch.bfloat16
     return torch.float16
@@ -136,15 +170,19 @@ class _Trainer:
             raise UsageError("no output_dir given for the training checkpoints and weights")
         self.task, self.cfg = task, cfg
         self.out = Path(cfg.output_dir)
-        self.device = resolve_device(cfg.device)
+        self.dist = context_from_env()
+        self.device = resolve_device(cfg.device, self.dist)
+        init_distributed(self.dist, self.device)
+        if not self.dist.is_main:
+            ui.configure(quiet=True)  # rank 0 reports for the job
         self.dtype = amp_dtype(cfg.amp, self.device)
         self.train_source = _open_sources(cfg.train_data, "train_data")
-        self.val_sources = [open_dataset(p) for p in cfg.val_data]
-        self.steps_per_epoch = len(self.train_source) // cfg.batch_size
+        self.val_sources = [open_dataset(p) for p in cfg.val_data] if self.dist.is_main else []
+        self.steps_per_epoch = len(self.train_source) // (cfg.batch_size * self.dist.world_size)
         if self.steps_per_epoch == 0:
             raise UsageError(
-                f"train_data has {len(self.train_source)} samples, fewer than batch_size={cfg.batch_size}; "
-                f"lower batch_size or add data"
+                f"train_data has {len(self.train_source)} samples, fewer than batch_size={cfg.batch_size} x "
+                f"{self.dist.world_size} processes; lower batch_size or add data"
             )
         self.total_steps = cfg.epochs * self.steps_per_epoch
         if cfg.max_steps is not None:
@@ -152,11 +190,20 @@ class _Trainer:
 
         seed_everything(cfg.seed)
         self.model = task.model.to(self.device)
+        auxiliary = getattr(task, "auxiliary", None)
+        self.auxiliary = auxiliary.to(self.device) if auxiliary is not None else None
         if cfg.init_weights:
             _init_from_weights(self.model, cfg.init_weights)
-        self.optimizer = make_optimizer(self.model, task.param_groups(cfg), cfg)
-        self.scheduler = make_scheduler(self.optimizer, cfg, self.steps_per_epoch)
+        trained = torch.nn.ModuleList([self.model] + ([self.auxiliary] if self.auxiliary is not None else []))
+        self.optimizer = make_optimizer(trained, task.param_groups(cfg), cfg)
+        self.scheduler = make_scheduler(self.optimizer, cfg, self.steps_per_epoch, self.total_steps)
+        self.augmenter = resolve_augmenter(cfg.augment, cfg.seed, cfg.augment_prob)
+        self.log = TrainLog(self.out / LOG_FILE, enabled=self.dist.is_main)
+        self.saved_at = time.monotonic()
         self.scaler = torch.amp.GradScaler("cuda") if self.dtype == torch.float16 else None
+        self.step_module: torch.nn.Module = _StepModule(task, self.auxiliary)
+        if self.dist.enabled:
+            self.step_module = torch.nn.parallel.DistributedDataParallel(self.step_module)
         self.recognizer = task.make_recognizer() if self.val_sources else None
         self.pos = _Position()
         self.counts = _Counts()
@@ -168,12 +215,15 @@ class _Trainer:
     def _resume(self, path: Path) -> None:
         state = load_checkpoint(path)
         load_into(self.model, state["model"], source=str(path))
+        if self.auxiliary is not None and state.get("auxiliary"):
+            load_into(self.auxiliary, state["auxiliary"], source=f"{path} (auxiliary)")
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         if self.scaler is not None and state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
         self.pos = _Position(
-            state["epoch"], state["batch_in_epoch"], state["global_step"], state["best_metric"]
+            state["epoch"], state["batch_in_epoch"], state["global_step"], state["best_metric"],
+            state.get("sample_passes", 0),
         )
         self.counts = _Counts(state["unreadable"], state["rejected"])
         set_rng_state(state["rng"])
@@ -190,11 +240,15 @@ class _Trainer:
         )
 
     def _save(self) -> None:
+        self.saved_at = time.monotonic()
+        if not self.dist.is_main:
+            return
         metadata = {"global_step": str(self.pos.global_step), "epoch": str(self.pos.epoch)}
         save_weights(self.model.state_dict(), self.out / LAST_WEIGHTS, metadata)
         save_checkpoint(
             {
                 "model": self.model.state_dict(),
+                "auxiliary": self.auxiliary.state_dict() if self.auxiliary is not None else None,
                 "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(),
                 "scaler": self.scaler.state_dict() if self.scaler is not None else None,
@@ -202,6 +256,7 @@ class _Trainer:
                 "batch_in_epoch": self.pos.batch_in_epoch,
                 "global_step": self.pos.global_step,
                 "best_metric": self.pos.best_metric,
+                "sample_passes": self.pos.sample_passes,
                 "unreadable": self.counts.unreadable,
                 "rejected": self.counts.rejected,
                 "rng": rng_state(),
@@ -209,16 +264,18 @@ class _Trainer:
             },
             self.out / LAST_CHECKPOINT,
         )
+        self.saved_at = time.monotonic()
 
     # -- validation ------------------------------------------------------------------------
 
     def _validate(self) -> float | None:
-        """Sample-weighted word accuracy over ``val_data``; keeps ``best.safetensors``."""
-        if self.recognizer is None:
+        """Sample-weighted word accuracy over ``val_data`` (rank 0); keeps ``best.safetensors``."""
+        if self.recognizer is None or not self.dist.is_main:
             return None
         from strbench.evaluation import evaluate_source
 
         correct = total = 0.0
+        per_source: dict[str, float] = {}
         with preserved_rng():
             self.model.eval()
             try:
@@ -237,9 +294,14 @@ class _Trainer:
                     )
                     correct += accuracy * n
                     total += n
+                    per_source[str(source.location)] = accuracy
             finally:
                 self.model.train()
         metric = correct / total if total else 0.0
+        self.log.write(
+            "validation", step=self.pos.global_step, sample_passes=self.pos.sample_passes,
+            word_accuracy=metric, per_source=per_source, protocol=self.cfg.val_protocol,
+        )
         if self.pos.best_metric is None or metric > self.pos.best_metric:
             self.pos.best_metric = metric
             save_weights(
@@ -259,12 +321,15 @@ class _Trainer:
             batch_size=self.cfg.batch_size,
             workers=self.cfg.workers,
             drop_last=True,
-            indices=order[skip_batches * self.cfg.batch_size :],
+            indices=rank_indices(order, self.cfg.batch_size, self.dist, skip_batches),
+            augment=self.augmenter,
+            epoch=epoch,
             generator=epoch_generator(self.cfg.seed, epoch),  # keeps the global RNG untouched
         )
 
-    def _step(self, item: Any) -> float | None:
-        """One optimizer step on a loaded batch; ``None`` when no sample of it was usable."""
+    def _step(self, item: Any) -> tuple[float, int] | None:
+        """One optimizer step on a loaded batch: ``(loss, samples used)`` summed over the
+        processes (loss averaged); ``None`` when no sample of it was usable."""
         self.counts.unreadable += len(item.skipped)
         if not item.labels:
             return None
@@ -277,6 +342,11 @@ class _Trainer:
         self.counts.reject(item.labels, keep)
         kept = int(keep.sum())
         if kept == 0:
+            if self.dist.enabled:
+                raise StrbenchError(
+                    f"rank {self.dist.rank}: a whole batch was unusable at step {self.pos.global_step + 1}; "
+                    f"distributed training needs a usable sample in every batch: clean the training data"
+                )
             return None
         size = leading_size(targets)
         if size is not None and size != kept:
@@ -292,7 +362,7 @@ class _Trainer:
             else contextlib.nullcontext()
         )
         with autocast:
-            loss = self.task.training_step(batch, targets)
+            loss = self.step_module(batch, targets)
         if not torch.isfinite(loss.detach()).all():
             if self.scaler is None:
                 raise StrbenchError(
@@ -311,7 +381,8 @@ class _Trainer:
             self._clip()
             self.optimizer.step()
         self.scheduler.step()
-        return float(loss.detach())
+        loss_sum, used = reduce_sum([float(loss.detach()), float(kept)], self.dist, self.device)
+        return loss_sum / self.dist.world_size, int(used)
 
     def _clip(self) -> None:
         if self.cfg.grad_clip is not None:
@@ -327,9 +398,14 @@ class _Trainer:
             f"epoch, {self.total_steps} steps{', amp ' + str(self.dtype).removeprefix('torch.') if self.dtype else ''})"
         )
         self.model.train()
+        if self.auxiliary is not None:
+            self.auxiliary.train()
         window: list[float] = []
         validated_at = -1
         start = time.perf_counter()
+        self.log.write("start", step=pos.global_step, sample_passes=pos.sample_passes, config=cfg.to_dict(),
+                       device=str(self.device), train_samples=len(self.train_source))
+        speed = _Throughput()
         with ui.progress() as bar:
             task_id = bar.add_task("train", total=self.total_steps, completed=pos.global_step)
             while pos.global_step < self.total_steps and pos.epoch < cfg.epochs:
@@ -337,20 +413,27 @@ class _Trainer:
                     pos.epoch, pos.batch_in_epoch = pos.epoch + 1, 0
                     continue
                 for item in self._loader(pos.epoch, pos.batch_in_epoch):
-                    loss = self._step(item)
+                    stepped = self._step(item)
                     pos.batch_in_epoch += 1
-                    if loss is None:
+                    if stepped is None:
                         continue
+                    loss, used = stepped
                     pos.global_step += 1
+                    pos.sample_passes += used
                     window.append(loss)
-                    bar.update(task_id, advance=1, description=f"train epoch {pos.epoch + 1} loss {loss:.4f}")
+                    speed.add(used)
+                    bar.update(
+                        task_id, advance=1,
+                        description=f"train ep {pos.epoch + 1} loss {loss:.4f} lr "
+                        f"{self.scheduler.get_last_lr()[0]:.2e} {speed.rate():.0f} img/s",
+                    )
                     if self._due(cfg.log_every):
-                        self._log(window, start)
+                        self._log(window, start, speed.rate())
                         window = []
                     if self._due(cfg.eval_every):
                         self._validate()
                         validated_at = pos.global_step
-                    if self._due(cfg.save_every):
+                    if self._due(cfg.save_every) or self._save_is_overdue():
                         self._save()
                     if pos.global_step >= self.total_steps:
                         break
@@ -358,6 +441,10 @@ class _Trainer:
             self._validate()
         self._save()
         self._report_skips()
+        self.log.write("end", step=pos.global_step, sample_passes=pos.sample_passes,
+                       seconds=time.perf_counter() - start, best_metric=pos.best_metric)
+        if self.dist.is_main:
+            plot_curve(self.out / LOG_FILE, self.out / CURVE_FILE)
         best = self.out / BEST_WEIGHTS
         return TrainResult(
             checkpoint=str(self.out / LAST_CHECKPOINT),
@@ -369,13 +456,23 @@ class _Trainer:
     def close(self) -> None:
         for source in [self.train_source, *self.val_sources]:
             source.close()
+        shutdown(self.dist)
 
-    def _log(self, window: list[float], start: float) -> None:
+    def _save_is_overdue(self) -> bool:
+        minutes = self.cfg.save_every_minutes
+        return minutes > 0 and time.monotonic() - self.saved_at >= 60 * minutes
+
+    def _log(self, window: list[float], start: float, images_per_second: float) -> None:
         lr = self.scheduler.get_last_lr()[0]
         mean = sum(window) / len(window) if window else math.nan
+        elapsed = time.perf_counter() - start
+        self.log.write(
+            "train", step=self.pos.global_step, epoch=self.pos.epoch + 1, sample_passes=self.pos.sample_passes,
+            loss=mean, lr=lr, images_per_second=images_per_second, seconds=elapsed,
+        )
         ui.info(
             f"step {self.pos.global_step}/{self.total_steps} epoch {self.pos.epoch + 1} loss {mean:.4f} "
-            f"lr {lr:.3g} ({time.perf_counter() - start:.0f} s)"
+            f"lr {lr:.3g} {images_per_second:.0f} img/s ({elapsed:.0f} s)"
         )
 
     def _report_skips(self) -> None:

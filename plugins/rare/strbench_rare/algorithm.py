@@ -14,7 +14,7 @@ from strbench.types import Batch, Capabilities, ExportResult, InputSpec, TrainRe
 from strbench_rare import __version__
 from strbench_rare.labels import CHARSET, DECODE_MODES, decode_probs
 from strbench_rare.recognizer import ONNX_INPUT, ONNX_OUTPUT, OnnxRareRecognizer, RareRecognizer
-from strbench_rare.train_task import RareTrainTask, training_defaults
+from strbench_rare.train_task import RECIPES, RareTrainTask, training_defaults
 from strbench_rare.weights import PADDLE_RELEASES, import_paddle, load_model
 
 INPUT_SPEC = InputSpec(
@@ -47,6 +47,7 @@ class RareAlgorithm(Algorithm):
     description = "RARE: TPS rectification + CNN + BiLSTM + attention decoder (PaddleOCR layout)"
     paper = "Robust Scene Text Recognition with Automatic Rectification (CVPR 2016)"
     default_variant = "mv3"
+    recipe_dir = RECIPES
     default_protocol = "lower36"
     capabilities = Capabilities(train=True, export=("onnx",), import_weights=("paddle",))
     weight_releases = {"paddle": PADDLE_RELEASES}

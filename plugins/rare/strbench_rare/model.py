@@ -43,8 +43,13 @@ class RareModel(nn.Module):
         self.neck = SequenceEncoder(self.backbone.out_channels, arch.hidden_size)
         self.head = AttentionHead(self.neck.out_channels, arch.hidden_size, arch.num_classes, arch.steps)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.head(self.neck(self.backbone(self.transform(images))))
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """Rectify, extract and encode: ``(B, 3, 32, 100)`` -> ``(B, 25, neck.out_channels)``."""
+        return self.neck(self.backbone(self.transform(images)))
+
+    def forward(self, images: torch.Tensor, targets: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits or probabilities; ``targets`` switches the decoder to teacher forcing."""
+        return self.head(self.encode(images), targets)
 
 
 def build_model(variant: str) -> RareModel:

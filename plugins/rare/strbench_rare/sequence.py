@@ -55,8 +55,12 @@ class AttentionGRUCell(nn.Module):
 
 
 class AttentionHead(nn.Module):
-    """Greedy attention decoder: ``steps`` GRU steps starting from class 0 (``sos``), each step
-    feeding back the argmax of the previous one (also in training, as PaddleOCR trains RARE).
+    """Attention decoder: ``steps`` GRU steps starting from class 0 (``sos``).
+
+    Without ``targets`` each step feeds back the argmax of the previous one (greedy decoding,
+    and PaddleOCR's way of training RARE). With ``targets`` (``(B, steps)`` class ids laid out as
+    :func:`strbench_rare.labels.encode_label` makes them) step ``t`` is fed ``targets[:, t - 1]``
+    instead (teacher forcing, an optional strbench training mode).
 
     Returns logits ``(B, steps, num_classes)`` in training mode and softmax probabilities in
     eval mode.
@@ -70,12 +74,14 @@ class AttentionHead(nn.Module):
         self.attention_cell = AttentionGRUCell(in_channels, hidden_size, num_classes)
         self.generator = nn.Linear(hidden_size, num_classes)
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+    def forward(self, inputs: torch.Tensor, targets: torch.Tensor | None = None) -> torch.Tensor:
         batch = inputs.shape[0]
         hidden = inputs.new_zeros(batch, self.hidden_size)
         prev = torch.zeros(batch, dtype=torch.long, device=inputs.device)
         logits = []
-        for _ in range(self.steps):
+        for t in range(self.steps):
+            if targets is not None and t > 0:
+                prev = targets[:, t - 1]
             onehot = F.one_hot(prev, self.num_classes).to(inputs.dtype)
             hidden = self.attention_cell(hidden, inputs, onehot)
             step = self.generator(hidden)

@@ -11,8 +11,9 @@ from strbench.data.loader import make_loader, open_dataset
 from strbench.training import TrainConfig, train
 from strbench.weights import load_weights
 from strbench_rare.algorithm import RareAlgorithm
+from strbench_rare.labels import encode_batch
 from strbench_rare.model import build_model
-from strbench_rare.train_task import RareTrainTask, attention_loss
+from strbench_rare.train_task import IGNORE, RareTrainTask, attention_loss, ctc_targets, valid_targets
 
 ALGO = RareAlgorithm()
 
@@ -97,3 +98,71 @@ def test_overfits_a_small_real_set_on_cpu(iiit5k: Path, tmp_path: Path) -> None:
     pairs = [(p.text, label.lower()) for p, (_, label) in zip(predictions, samples)]
     correct = sum(text == label for text, label in pairs)
     assert correct / len(pairs) >= 0.95, pairs
+
+
+def test_teacher_forcing_feeds_the_targets() -> None:
+    model = build_model("mv3").train()
+    images = torch.randn(2, 3, 32, 100)
+    targets, _ = encode_batch(["ab", "xyz"])
+    features = model.encode(images)
+    forced = model.head(features, targets)
+    free = model.head(features)
+    assert forced.shape == free.shape == (2, 25, 38)
+    torch.testing.assert_close(forced[:, 0], free[:, 0])  # step 0 sees sos in both modes
+    assert not torch.allclose(forced, free)
+
+
+def test_token_mean_ignores_padding_and_ctc_uses_the_characters() -> None:
+    targets, _ = encode_batch(["ab", "xyz"])
+    valid = valid_targets(targets)
+    assert (valid != IGNORE).sum(dim=1).tolist() == [4, 5]  # sos, chars, eos
+    logits = torch.randn(2, 25, 38)
+    expected = torch.nn.functional.cross_entropy(
+        torch.cat([logits[0, :4], logits[1, :5]]), torch.cat([targets[0, :4], targets[1, :5]])
+    )
+    assert attention_loss(logits, targets, "token-mean") == pytest.approx(float(expected), rel=1e-6)
+    flat, lengths = ctc_targets(targets)
+    assert lengths.tolist() == [2, 3] and flat.tolist() == targets[0, 1:3].tolist() + targets[1, 1:4].tolist()
+
+
+def test_strbench_recipe_trains_with_auxiliary_ctc_and_resumes_it(tmp_path: Path, rendered_words: Path) -> None:
+    settings = {"teacher_forcing": True, "loss_reduction": "token-mean", "aux_ctc_weight": 0.5}
+    cfg = _config(tmp_path / "a", rendered_words, max_steps=2, **settings)
+    task = RareTrainTask(build_model("mv3"), ALGO.variants["mv3"], cfg)
+    assert task.auxiliary is not None
+    train(task, cfg)
+    ckpt = torch.load(tmp_path / "a" / "last.ckpt", weights_only=True)
+    assert set(ckpt["auxiliary"]) == {"fc.weight", "fc.bias"}
+    weights, _ = load_weights(tmp_path / "a" / "last.safetensors")
+    assert not any(k.startswith("fc.") for k in weights)  # training-only: not in the shipped weights
+    resumed_cfg = _config(tmp_path / "a", rendered_words, max_steps=3, resume=str(tmp_path / "a" / "last.ckpt"), **settings)
+    assert train(RareTrainTask(build_model("mv3"), ALGO.variants["mv3"], resumed_cfg), resumed_cfg).steps == 3
+
+
+def test_same_seed_same_initial_network(tmp_path: Path, rendered_words: Path) -> None:
+    runs = []
+    for name in ("a", "b"):
+        torch.manual_seed(12345 if name == "a" else 999)  # the global state before train() must not matter
+        result = ALGO.train("mv3", {"train_data": [str(rendered_words)], "output_dir": str(tmp_path / name),
+                                    "batch_size": 4, "max_steps": 1, "device": "cpu", "amp": "off", "seed": 5,
+                                    "log_every": 0})
+        runs.append(load_weights(Path(result.weights))[0])
+    assert all(torch.equal(runs[0][k], runs[1][k]) for k in runs[0])
+
+
+def test_recipes_resolve_with_stages_and_variants() -> None:
+    from strbench.errors import UsageError
+    from strbench.training.recipes import available_recipes, load_recipe
+
+    assert {"paddle", "strbench-synth-real"} <= set(available_recipes(ALGO.recipe_dir))
+    paddle = load_recipe(ALGO.recipe_dir, "paddle", "r34")
+    assert paddle.settings["weight_decay"] == 0.0 and paddle.settings["teacher_forcing"] is False
+    pre = load_recipe(ALGO.recipe_dir, "strbench-synth-real:pretrain", "mv3")
+    assert pre.settings["teacher_forcing"] is True and pre.deviations
+    TrainConfig.from_mapping(ALGO.variants["mv3"].defaults, pre.settings)  # every key is a setting
+    fine = load_recipe(ALGO.recipe_dir, "strbench-synth-real:finetune", "mv3")
+    TrainConfig.from_mapping(ALGO.variants["mv3"].defaults, fine.settings)
+    with pytest.raises(UsageError, match="choose one"):
+        load_recipe(ALGO.recipe_dir, "strbench-synth-real", "mv3")
+    with pytest.raises(UsageError, match="available: "):
+        load_recipe(ALGO.recipe_dir, "nope", "mv3")
