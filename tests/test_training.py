@@ -396,3 +396,24 @@ def test_loader_module_is_the_core_one():
     import strbench.training.loop as loop
 
     assert loop.make_loader is loader_module.make_loader
+
+
+def test_train_data_repeat_mixes_sources(tmp_path):
+    from strbench.training.loop import _open_sources
+
+    small = tmp_path / "small.txt"
+    big = tmp_path / "big.txt"
+    (tmp_path / "images").mkdir()
+    for name, count in ((small, 2), (big, 5)):
+        lines = []
+        for i in range(count):
+            image = tmp_path / "images" / f"{name.stem}{i}.png"
+            image.write_bytes(_png(i % 4))
+            lines.append(f"images/{image.name}\t{name.stem}")
+        name.write_text("\n".join(lines) + "\n")
+    source = _open_sources([str(big), str(small)], "train_data", [1, 3])
+    assert len(source) == 5 + 3 * 2
+    assert [source.label(i) for i in range(len(source))].count("small") == 6
+    source.close()
+    with pytest.raises(UsageError, match="one count per source"):
+        TrainConfig(train_data=["a", "b"], train_data_repeat=[2])

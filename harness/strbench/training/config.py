@@ -29,6 +29,8 @@ _NONE_WORDS = ("", "none", "null")
 class TrainConfig:
     """Everything :func:`strbench.training.train` needs besides the task.
 
+    - ``train_data_repeat``: how many times each ``train_data`` source appears in an epoch
+      (default once each), e.g. ``[1, 8]`` to mix a large synthetic set with a small real one.
     - ``epochs``/``max_steps``: training stops at whichever comes first (``max_steps`` counts
       optimizer steps over the whole run, also across a resume).
     - ``optimizer``: ``adam`` (``weight_decay`` is a coupled L2 penalty, like Paddle's
@@ -48,12 +50,15 @@ class TrainConfig:
       Validation (word accuracy under ``val_protocol``, sample-weighted over ``val_data``)
       always runs at the end when ``val_data`` is given. ``save_every_minutes`` also saves
       the checkpoint when that much wall time has passed since the last save (0: off).
+      ``snapshot_every`` keeps the weights of every that many steps as
+      ``snapshots/step<N>.safetensors`` (0: off), e.g. to evaluate points of the curve later.
     - ``resume``: a ``last.ckpt`` to continue exactly; ``init_weights``: weights to start from
       (fine-tuning), at step 0.
     - ``recipe``: the ``NAME[:STAGE]`` the settings came from (recorded in the training log).
     """
 
     train_data: list[str] = field(default_factory=list)
+    train_data_repeat: list[int] = field(default_factory=list)
     val_data: list[str] = field(default_factory=list)
     output_dir: str = ""
     epochs: int = 1
@@ -79,6 +84,7 @@ class TrainConfig:
     log_every: int = 50
     save_every: int = 0
     save_every_minutes: float = 10.0
+    snapshot_every: int = 0
     teacher_forcing: bool = False
     loss_reduction: str = "sum"
     aux_ctc_weight: float = 0.0
@@ -101,7 +107,7 @@ class TrainConfig:
         for name in ("epochs", "batch_size"):
             if getattr(self, name) < 1:
                 raise UsageError(f"training setting {name} must be at least 1, got {getattr(self, name)}")
-        for name in ("workers", "eval_every", "log_every", "save_every"):
+        for name in ("workers", "eval_every", "log_every", "save_every", "snapshot_every"):
             if getattr(self, name) < 0:
                 raise UsageError(f"training setting {name} must be >= 0, got {getattr(self, name)}")
         if self.max_steps is not None and self.max_steps < 1:
@@ -115,6 +121,13 @@ class TrainConfig:
             )
         if list(self.lr_boundaries_epochs) != sorted(self.lr_boundaries_epochs):
             raise UsageError(f"lr_boundaries_epochs must be increasing, got {self.lr_boundaries_epochs}")
+        if self.train_data_repeat and len(self.train_data_repeat) != len(self.train_data):
+            raise UsageError(
+                f"train_data_repeat has {len(self.train_data_repeat)} entries for {len(self.train_data)} "
+                f"train_data sources; give one count per source"
+            )
+        if any(k < 1 for k in self.train_data_repeat):
+            raise UsageError(f"train_data_repeat counts must be at least 1, got {self.train_data_repeat}")
         if self.resume and self.init_weights:
             raise UsageError(
                 "resume continues a run with its own weights; do not combine it with init_weights"

@@ -47,7 +47,8 @@ class ConcatSource(SampleSource):
         return source.key(local)
 
     def close(self) -> None:
-        for source in self.sources:
+        """Close each distinct source once (a source may appear several times)."""
+        for source in {id(s): s for s in self.sources}.values():
             source.close()
 
 

@@ -136,11 +136,13 @@ def amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
     return torch.float16
 
 
-def _open_sources(paths: list[str], what: str) -> SampleSource:
+def _open_sources(paths: list[str], what: str, repeat: list[int] | None = None) -> SampleSource:
+    """``paths`` as one source, each repeated ``repeat[i]`` times (default once)."""
     if not paths:
         raise UsageError(f"no {what} given")
     sources = [open_dataset(p) for p in paths]
-    return sources[0] if len(sources) == 1 else ConcatSource(sources)
+    repeated = [s for s, k in zip(sources, repeat or [1] * len(sources)) for _ in range(k)]
+    return repeated[0] if len(repeated) == 1 else ConcatSource(repeated)
 
 
 def _init_from_weights(model: torch.nn.Module, path: str) -> None:
@@ -176,7 +178,7 @@ class _Trainer:
         if not self.dist.is_main:
             ui.configure(quiet=True)  # rank 0 reports for the job
         self.dtype = amp_dtype(cfg.amp, self.device)
-        self.train_source = _open_sources(cfg.train_data, "train_data")
+        self.train_source = _open_sources(cfg.train_data, "train_data", cfg.train_data_repeat)
         self.val_sources = [open_dataset(p) for p in cfg.val_data] if self.dist.is_main else []
         self.steps_per_epoch = len(self.train_source) // (cfg.batch_size * self.dist.world_size)
         if self.steps_per_epoch == 0:
@@ -435,6 +437,9 @@ class _Trainer:
                         validated_at = pos.global_step
                     if self._due(cfg.save_every) or self._save_is_overdue():
                         self._save()
+                    if self._due(cfg.snapshot_every) and self.dist.is_main:
+                        save_weights(self.model.state_dict(), self.out / "snapshots" / f"step{pos.global_step:07d}.safetensors",
+                                     {"global_step": str(pos.global_step), "sample_passes": str(pos.sample_passes)})
                     if pos.global_step >= self.total_steps:
                         break
         if validated_at != pos.global_step:

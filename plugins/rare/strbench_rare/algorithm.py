@@ -15,7 +15,10 @@ from strbench_rare import __version__
 from strbench_rare.labels import CHARSET, DECODE_MODES, decode_probs
 from strbench_rare.recognizer import ONNX_INPUT, ONNX_OUTPUT, OnnxRareRecognizer, RareRecognizer
 from strbench_rare.train_task import RECIPES, RareTrainTask, training_defaults
-from strbench_rare.weights import PADDLE_RELEASES, import_paddle, load_model
+from strbench_rare.weights import PADDLE_RELEASES, import_paddle, load_model, shipped_weights
+
+#: ``--weights untrained``: a fresh network, also where trained weights ship.
+UNTRAINED = "untrained"
 
 INPUT_SPEC = InputSpec(
     height=32, max_width=100, channels="BGR", mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5),
@@ -39,6 +42,11 @@ def _flag(value: Any, name: str) -> bool:
     raise UsageError(f"rare option {name}={value!r} must be true or false")
 
 
+def _shipped_path(variant: str) -> str | None:
+    shipped = shipped_weights(variant)
+    return str(shipped[0]) if shipped is not None else None
+
+
 class RareAlgorithm(Algorithm):
     """RARE (Shi et al., CVPR 2016) as PaddleOCR implements it, in two backbones."""
 
@@ -60,6 +68,7 @@ class RareAlgorithm(Algorithm):
             cased=False,
             num_parameters=NUM_PARAMETERS[key],
             defaults=training_defaults(key),
+            default_weights=_shipped_path(key),
         )
         for key in ("mv3", "r34")
     }
@@ -76,18 +85,35 @@ class RareAlgorithm(Algorithm):
         decode = str(options.get("decode", "paddle"))
         if decode not in DECODE_MODES:
             raise UsageError(f"rare option decode={decode!r} must be one of {', '.join(DECODE_MODES)}")
-        model = load_model(v.name, weights).to(device).eval()
+        model = load_model(v.name, self._weights_or_shipped(v.name, weights)).to(device).eval()
         return RareRecognizer(model, v, device, fast=_flag(options.get("fast", True), "fast"), decode=decode)  # type: ignore[arg-type]
+
+    def resolve_weights(self, variant: str, spec: str) -> Path:
+        """Also accepts ``untrained``: a randomly initialised network even where weights ship."""
+        if spec.lower() == UNTRAINED:
+            return Path(UNTRAINED)
+        return super().resolve_weights(variant, spec)
 
     def weights_identity(self, variant: str, weights: Path | None) -> dict[str, Any]:
         v = self.variant(variant)
+        weights = self._weights_or_shipped(v.name, weights)
+        shipped = shipped_weights(v.name)
         if weights is None:
             return {
                 "name": "untrained",
                 "trained": False,
                 "note": f"randomly initialised RARE-{v.name}: no trained weights were given, predictions are meaningless",
             }
+        if shipped is not None and Path(weights).resolve() == shipped[0].resolve():
+            return {"name": shipped[0].name, "trained": True, "shipped": True, **shipped[1]}
         return {"name": str(weights), "trained": True}
+
+    def _weights_or_shipped(self, variant: str, weights: Path | None) -> Path | None:
+        """``weights`` as given; ``None`` -> the shipped weights (when they exist); ``untrained`` -> ``None``."""
+        if weights is not None:
+            return None if str(weights) == UNTRAINED else weights
+        shipped = shipped_weights(variant)
+        return shipped[0] if shipped is not None else None
 
     # -- weights -----------------------------------------------------------------------------
 

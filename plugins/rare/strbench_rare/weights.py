@@ -9,6 +9,7 @@ executing pickle code), or this plugin's ``.safetensors``/PyTorch state dict.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,20 @@ PADDLE_RELEASES = {
         reported_accuracy="83.60%",
     ),
 }
+
+
+#: Weights trained by strbench and shipped with the plugin: ``rare_<variant>.safetensors`` beside
+#: ``rare_<variant>.json`` (the identity: recipe, data, steps, date, training record).
+SHIPPED_DIR = Path(__file__).parent / "weights"
+
+
+def shipped_weights(variant: str) -> tuple[Path, dict[str, Any]] | None:
+    """The shipped weights of ``variant`` and their identity, or ``None`` when none ship."""
+    path = SHIPPED_DIR / f"rare_{variant}.safetensors"
+    identity = path.with_suffix(".json")
+    if not path.is_file() or not identity.is_file():
+        return None
+    return path, json.loads(identity.read_text(encoding="utf-8"))
 
 
 def is_paddle_file(path: Path) -> bool:
@@ -66,7 +81,7 @@ def import_paddle(variant: str, source: Path, dest: Path) -> dict[str, Any]:
 
 
 def load_model(variant: str, weights: Path | None) -> RareModel:
-    """A model for ``variant`` with ``weights`` (``None``: untrained; see the module docstring)."""
+    """A model for ``variant`` with ``weights`` (``None``: a fresh, untrained network)."""
     if weights is None:
         return build_model(variant)
     weights = Path(weights)

@@ -21,6 +21,7 @@ from strbench import (
     Variant,
 )
 from strbench.releases import WeightsRelease
+from strbench.training.recipes import load_recipe
 from strbench_robustscanner import __version__
 from strbench_robustscanner.labels import Vocabulary, dict90
 from strbench_robustscanner.network import NetworkConfig, RobustScanner
@@ -44,17 +45,9 @@ INPUT_SPEC = InputSpec(
 
 # PaddleOCR configs/rec/rec_r31_robustscanner.yml: Adam(0.9, 0.999), Piecewise 1e-3 / 1e-4 / 1e-5
 # with boundaries at epochs 3 and 4, no L2, batch 64, 5 epochs, no augmentation.
-TRAIN_DEFAULTS: dict[str, Any] = {
-    "epochs": 5,
-    "batch_size": 64,
-    "optimizer": "adam",
-    "betas": (0.9, 0.999),
-    "weight_decay": 0.0,
-    "lr": 1e-3,
-    "lr_schedule": "piecewise",
-    "lr_boundaries_epochs": [3, 4],
-    "lr_values": [1e-3, 1e-4, 1e-5],
-}
+RECIPES = Path(__file__).parent / "recipes"
+#: PaddleOCR's settings (the ``paddle`` recipe) as TrainConfig fields.
+TRAIN_DEFAULTS: dict[str, Any] = load_recipe(RECIPES, "paddle", "r31").settings
 
 
 def init_untrained(model: RobustScanner, seed: int = 0) -> None:
@@ -82,6 +75,7 @@ class RobustScannerAlgorithm(Algorithm):
     default_protocol = "lower36"
     capabilities = Capabilities(train=True, export=("onnx",), import_weights=("paddle",))
     weight_releases = {"paddle": {"r31": PADDLE_RELEASE}}
+    recipe_dir = RECIPES
 
     def __init__(self) -> None:
         self.variants = {

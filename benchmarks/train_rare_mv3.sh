@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Trains strbench's shipped RARE-mv3 end to end on a CPU, resumably:
+#   1. synthetic data (strbench data synth): a training set and a validation set;
+#   2. pre-training on the synthetic set     (recipe strbench-synth-real:pretrain);
+#   3. fine-tuning on the real training splits mixed with synthetic words
+#                                            (recipe strbench-synth-real:finetune);
+#   4. evaluation on every available real benchmark version (strbench run).
+# Run it again after an interruption: finished steps are skipped and a started stage resumes
+# from its last checkpoint (--resume), so a long run can be split over several sittings.
+#
+#   benchmarks/train_rare_mv3.sh [RUN_DIR]           (default runs/rare_mv3)
+# Environment: STR_TRAIN (real training splits, default ../shared/data/str-train),
+# STR_BENCH (benchmarks, default ../shared/data/str-benchmarks), SYNTH_COUNT (default 400000),
+# PRETRAIN_STEPS / FINETUNE_STEPS (override the recipe's max_steps), WORKERS (default 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN=${1:-runs/rare_mv3}
+STR_TRAIN=${STR_TRAIN:-../shared/data/str-train}
+STR_BENCH=${STR_BENCH:-../shared/data/str-benchmarks}
+SYNTH_COUNT=${SYNTH_COUNT:-400000}
+WORKERS=${WORKERS:-1}
+mkdir -p "$RUN"
+
+for split in IIIT5K_train_2000 SVT_train_257 IC15_train_4468; do
+  if [[ ! -f "$STR_TRAIN/$split/gt.txt" ]]; then
+    echo "train_rare_mv3.sh: real training split $STR_TRAIN/$split/gt.txt not found (set STR_TRAIN)" >&2
+    exit 2
+  fi
+done
+
+# a stage is finished when its log ends with an "end" event at its last step
+finished() {
+  [[ -f "$1/train_log.jsonl" ]] && python3 - "$1/train_log.jsonl" <<'PY'
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ends = [e for e in events if e["event"] == "end"]
+starts = [e for e in events if e["event"] == "start"]
+sys.exit(0 if ends and starts and ends[-1]["step"] >= (starts[-1]["config"].get("max_steps") or 0) else 1)
+PY
+}
+
+resume_or_init() {  # $1 stage dir, $2 init weights (optional)
+  if [[ -f "$1/last.ckpt" ]]; then echo "--resume $1/last.ckpt"; elif [[ -n "${2:-}" ]]; then echo "--init-weights $2"; fi
+}
+
+[[ -f "$RUN/synth_train/data.mdb" ]] || strbench data synth "$RUN/synth_train" --count "$SYNTH_COUNT" --seed 1 --workers 2
+[[ -f "$RUN/synth_val/data.mdb" ]] || strbench data synth "$RUN/synth_val" --count 2000 --seed 2 --workers 2
+[[ -f "$RUN/synth_finetune/data.mdb" ]] || strbench data synth "$RUN/synth_finetune" --count 60000 --seed 3 --workers 2
+
+common=(--plugin rare --backbone mv3 --set "workers=$WORKERS" --set snapshot_every=2000)
+
+if ! finished "$RUN/pretrain"; then
+  # shellcheck disable=SC2046
+  strbench -q train "${common[@]}" --recipe strbench-synth-real:pretrain \
+    --train-data "$RUN/synth_train" --val-data "$RUN/synth_val" --output-dir "$RUN/pretrain" \
+    ${PRETRAIN_STEPS:+--set max_steps=$PRETRAIN_STEPS} $(resume_or_init "$RUN/pretrain")
+fi
+
+if ! finished "$RUN/finetune"; then
+  # real crops repeated 6x (40,350 per epoch) next to 60,000 fresh synthetic words
+  # shellcheck disable=SC2046
+  strbench -q train "${common[@]}" --recipe strbench-synth-real:finetune \
+    --train-data "$STR_TRAIN/IIIT5K_train_2000/gt.txt" "$STR_TRAIN/SVT_train_257/gt.txt" \
+                 "$STR_TRAIN/IC15_train_4468/gt.txt" "$RUN/synth_finetune" \
+    --set train_data_repeat=6,6,6,1 --val-data "$RUN/synth_val" --output-dir "$RUN/finetune" \
+    ${FINETUNE_STEPS:+--set max_steps=$FINETUNE_STEPS} $(resume_or_init "$RUN/finetune" "$RUN/pretrain/last.safetensors")
+fi
+
+if [[ -d "$STR_BENCH" ]]; then
+  strbench run --plugin rare --backbone mv3 --weights "$RUN/finetune/last.safetensors" --data-root "$STR_BENCH"
+else
+  echo "train_rare_mv3.sh: $STR_BENCH not found; skipped the benchmark evaluation (set STR_BENCH)" >&2
+fi
