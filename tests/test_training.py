@@ -417,3 +417,11 @@ def test_train_data_repeat_mixes_sources(tmp_path):
     source.close()
     with pytest.raises(UsageError, match="one count per source"):
         TrainConfig(train_data=["a", "b"], train_data_repeat=[2])
+
+
+def test_max_minutes_stops_a_budgeted_run(tmp_path, datasets):
+    result = train(TinyTask(), _config(tmp_path / "t", max_steps=10_000, epochs=1000, max_minutes=1e-6))
+    assert 1 <= result.steps < 10_000
+    assert load_checkpoint(tmp_path / "t" / "last.ckpt")["global_step"] == result.steps
+    with pytest.raises(UsageError, match="max_minutes"):
+        TrainConfig(max_minutes=0)

@@ -31,8 +31,10 @@ class TrainConfig:
 
     - ``train_data_repeat``: how many times each ``train_data`` source appears in an epoch
       (default once each), e.g. ``[1, 8]`` to mix a large synthetic set with a small real one.
-    - ``epochs``/``max_steps``: training stops at whichever comes first (``max_steps`` counts
-      optimizer steps over the whole run, also across a resume).
+    - ``epochs``/``max_steps``/``max_minutes``: training stops at whichever comes first
+      (``max_steps`` counts optimizer steps over the whole run, also across a resume;
+      ``max_minutes`` is the wall time of this invocation, for budgeted runs; the LR schedule
+      still spans ``max_steps``).
     - ``optimizer``: ``adam`` (``weight_decay`` is a coupled L2 penalty, like Paddle's
       ``L2Decay``) or ``adamw`` (decoupled decay).
     - ``lr_schedule``: ``constant`` (``lr``) or ``piecewise``: ``lr_values[i]`` applies before the
@@ -63,6 +65,7 @@ class TrainConfig:
     output_dir: str = ""
     epochs: int = 1
     max_steps: int | None = None
+    max_minutes: float | None = None
     batch_size: int = 64
     optimizer: str = "adam"
     lr: float = 1e-3
@@ -110,6 +113,8 @@ class TrainConfig:
         for name in ("workers", "eval_every", "log_every", "save_every", "snapshot_every"):
             if getattr(self, name) < 0:
                 raise UsageError(f"training setting {name} must be >= 0, got {getattr(self, name)}")
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            raise UsageError(f"training setting max_minutes must be positive (or none), got {self.max_minutes}")
         if self.max_steps is not None and self.max_steps < 1:
             raise UsageError(f"training setting max_steps must be at least 1 (or none), got {self.max_steps}")
         if self.lr <= 0:

@@ -440,8 +440,11 @@ class _Trainer:
                     if self._due(cfg.snapshot_every) and self.dist.is_main:
                         save_weights(self.model.state_dict(), self.out / "snapshots" / f"step{pos.global_step:07d}.safetensors",
                                      {"global_step": str(pos.global_step), "sample_passes": str(pos.sample_passes)})
-                    if pos.global_step >= self.total_steps:
+                    if pos.global_step >= self.total_steps or self._out_of_time(start):
                         break
+                if self._out_of_time(start):
+                    ui.info(f"stopping at step {pos.global_step}: max_minutes={cfg.max_minutes} reached")
+                    break
         if validated_at != pos.global_step:
             self._validate()
         self._save()
@@ -462,6 +465,13 @@ class _Trainer:
         for source in [self.train_source, *self.val_sources]:
             source.close()
         shutdown(self.dist)
+
+    def _out_of_time(self, start: float) -> bool:
+        """``max_minutes`` has passed (the same answer on every rank of a distributed job)."""
+        if self.cfg.max_minutes is None:
+            return False
+        over = time.perf_counter() - start >= 60 * self.cfg.max_minutes
+        return bool(reduce_sum([float(over)], self.dist, self.device)[0] > 0)
 
     def _save_is_overdue(self) -> bool:
         minutes = self.cfg.save_every_minutes
