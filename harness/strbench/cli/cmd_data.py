@@ -1,4 +1,5 @@
-"""``strbench data``: convert datasets to LMDB, inspect their statistics, validate every sample."""
+"""``strbench data``: convert datasets to LMDB, inspect their statistics, validate every sample,
+generate synthetic word images."""
 
 from __future__ import annotations
 
@@ -50,10 +51,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--data-root", type=Path, help="with --suite: folder holding the benchmark sets")
     v.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
 
+    s = data_sub.add_parser("synth", help="generate MJSynth-style word images into a new clovaai LMDB")
+    s.add_argument("out", type=Path, metavar="OUT", help="new LMDB folder")
+    s.add_argument("--count", type=int, required=True, help="number of images")
+    s.add_argument("--seed", type=int, default=0, help="seed; the same seed gives the same LMDB (default 0)")
+    s.add_argument("--start", type=int, default=0, help="index of the first sample (to add shards; default 0)")
+    s.add_argument("--workers", type=int, default=1, help="rendering processes (default 1)")
+    s.add_argument("--fonts", type=Path, nargs="+", metavar="DIR",
+                   help="font folders searched for TTF/OTF (default /usr/share/fonts and trdg's fonts)")
+    s.add_argument("--words", type=Path, nargs="+", metavar="FILE",
+                   help="word lists, one word per line (default wamerican and trdg's en.txt)")
+    s.add_argument("--backgrounds", type=Path, metavar="DIR",
+                   help="training images cropped for natural backgrounds (default ../shared/data/str-train)")
+    s.add_argument("--no-backgrounds", action="store_true", help="plain and gradient backgrounds only")
+    s.add_argument("--height", type=int, default=32, help="image height (default 32)")
+    s.add_argument("--width", type=int, help="fixed image width (default: from the aspect ratio)")
+    s.add_argument("--min-width", type=int, default=16, help="smallest width from the aspect ratio (default 16)")
+    s.add_argument("--max-width", type=int, default=256, help="largest width from the aspect ratio (default 256)")
+    s.add_argument("--format", dest="image_format", choices=("jpeg", "png"), default="jpeg",
+                   help="image encoding (default jpeg)")
+    s.add_argument("--quality", type=int, default=90, help="JPEG quality (default 90)")
+    s.add_argument("--overwrite", action="store_true", help="replace an existing LMDB at OUT")
+
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
     handlers: dict[str, Callable[[argparse.Namespace, PluginHost], int]] = {
-        "convert": _convert, "inspect": _inspect, "validate": _validate,
+        "convert": _convert, "inspect": _inspect, "validate": _validate, "synth": _synth,
     }
     return handlers[args.data_command](args, host)
 
@@ -266,3 +289,50 @@ def _validate(args: argparse.Namespace, host: PluginHost) -> int:
         report = validate_path(path, host.dataset_formats(), advance)
     _print_validation(report, args.json)
     return 0 if report.ok else 1
+
+
+# --- synth ---------------------------------------------------------------------------------------
+
+
+def _synth_options(args: argparse.Namespace):
+    from strbench.data.synth import SynthOptions
+
+    checks = [(args.count >= 1, "--count must be at least 1"), (args.seed >= 0, "--seed must be >= 0"),
+              (args.start >= 0, "--start must be >= 0"), (args.workers >= 1, "--workers must be at least 1"),
+              (8 <= args.height <= 512, "--height must be in 8..512"),
+              (args.width is None or 8 <= args.width <= 4096, "--width must be in 8..4096"),
+              (1 <= args.min_width <= args.max_width, "need 1 <= --min-width <= --max-width"),
+              (1 <= args.quality <= 100, "--quality must be in 1..100"),
+              (not (args.backgrounds and args.no_backgrounds), "give --backgrounds or --no-backgrounds, not both")]
+    for ok, message in checks:
+        if not ok:
+            raise UsageError(message)
+    return SynthOptions(seed=args.seed, height=args.height, width=args.width, min_width=args.min_width,
+                        max_width=args.max_width, image_format=args.image_format, quality=args.quality)
+
+
+def _synth(args: argparse.Namespace, host: PluginHost) -> int:
+    from strbench.data.synth import build_renderer, write_synth_lmdb
+
+    options = _synth_options(args)
+    for folder in args.fonts or []:
+        if not folder.is_dir():
+            raise UsageError(f"--fonts {folder} is not a folder")
+    for file in args.words or []:
+        if not file.is_file():
+            raise UsageError(f"--words {file} is not a file")
+    backgrounds = False if args.no_backgrounds else (args.backgrounds or True)
+    renderer, sources = build_renderer(options, font_dirs=args.fonts, word_files=args.words,
+                                       background_dir=backgrounds)
+    families = len(renderer.families)
+    ui.info(f"fonts: {len(renderer.faces)} ({families} families) from {', '.join(sources.font_dirs)}")
+    ui.info(f"words: {' + '.join(str(len(w)) for w in renderer.words)} from {', '.join(sources.word_files)}")
+    ui.info(f"backgrounds: {len(renderer.backgrounds)} of {sources.background_files} images below "
+            f"{sources.background_dir}" if sources.background_dir else "backgrounds: plain and gradient only")
+    with _progress(f"synth {args.out.name}", args.count) as advance:
+        report = write_synth_lmdb(args.out, renderer, args.count, workers=args.workers, start=args.start,
+                                  overwrite=args.overwrite, meta={"sources": sources.as_dict()}, advance=advance)
+    _say(f"{report.dest}: wrote {report.written} images with {len(renderer.faces)} fonts in {report.seconds:.1f} s "
+         f"({report.written / max(report.seconds, 1e-9):.0f} images/s, {args.workers} worker(s)); "
+         f"map size {report.map_size // 2**20} MiB")
+    return 0

@@ -1,0 +1,186 @@
+"""Generate samples in worker processes and write them, in index order, to a clovaai LMDB.
+
+Workers render chunks of consecutive indices (``Pool.imap``, ordered); the parent writes each
+chunk in one transaction, doubling the map size on ``MapFullError``, into ``<dest>.partial``,
+then moves the files into place. Because every sample depends only on (seed, index), the LMDB is
+byte-identical whatever the worker count. A ``synth-meta.json`` beside ``data.mdb`` records how
+the set was made (the LMDB itself holds only the clovaai keys, so every reader and
+``strbench data validate`` accept it).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import lmdb
+
+from strbench.data.lmdb_format import image_key, label_key
+from strbench.data.synth.render import Renderer
+from strbench.errors import DataError
+
+GENERATOR_VERSION = "1"
+META_FILE = "synth-meta.json"
+LMDB_FILES = ("data.mdb", "lock.mdb")
+CHUNK = 128
+INITIAL_MAP_SIZE = 64 * 2**20
+
+_renderer: Renderer | None = None
+
+
+@dataclass
+class SynthReport:
+    """What one generation wrote."""
+
+    dest: Path
+    written: int
+    seconds: float
+    map_size: int
+
+
+def _init_worker(renderer: Renderer | None) -> None:
+    global _renderer
+    cv2.setNumThreads(1)
+    if renderer is not None:  # not forked: the renderer came pickled
+        _renderer = renderer
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
+    assert _renderer is not None
+    return [_renderer.sample(i) for i in range(*bounds)]
+
+
+def _chunks(start: int, count: int, size: int) -> Iterator[tuple[int, int]]:
+    for lo in range(start, start + count, size):
+        yield lo, min(lo + size, start + count)
+
+
+def _prepare(dest: Path, overwrite: bool) -> Path:
+    allowed = set(LMDB_FILES) | {META_FILE}
+    if dest.exists():
+        if not dest.is_dir():
+            raise DataError(f"{dest} exists and is not a folder; choose another destination")
+        contents = {p.name for p in dest.iterdir()}
+        if contents and not contents <= allowed:
+            raise DataError(f"{dest} is a non-empty folder that is not an LMDB; choose an empty or new destination")
+        if contents and not overwrite:
+            raise DataError(f"{dest} already holds an LMDB; pass --overwrite to replace it")
+    partial = dest.with_name(dest.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True)
+    return partial
+
+
+def _put(env: lmdb.Environment, items: list[tuple[bytes, bytes]], map_size: list[int]) -> None:
+    while True:
+        try:
+            with env.begin(write=True) as txn:
+                for key, value in items:
+                    txn.put(key, value)
+            return
+        except lmdb.MapFullError:
+            map_size[0] *= 2
+            env.set_mapsize(map_size[0])
+
+
+class RenderPool:
+    """Worker processes that render chunks of samples in index order; ``workers <= 1`` renders in
+    this process. Reuse one pool for several ranges to keep the workers' glyph caches warm."""
+
+    def __init__(self, renderer: Renderer, workers: int = 1, chunk: int = CHUNK) -> None:
+        self.renderer = renderer
+        self.workers = workers
+        self.chunk = chunk
+        self._pool = None
+
+    def __enter__(self) -> RenderPool:
+        global _renderer
+        if self.workers > 1:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+            forked = ctx.get_start_method() == "fork"
+            _renderer = self.renderer  # inherited by forked workers
+            try:
+                self._pool = ctx.Pool(self.workers, initializer=_init_worker,
+                                      initargs=(None if forked else self.renderer,))
+            finally:
+                _renderer = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def samples(self, start: int, count: int) -> Iterator[tuple[str, bytes]]:
+        """Label and image of samples ``start .. start+count-1``, in index order."""
+        if self._pool is None:
+            threads = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+            try:
+                for i in range(start, start + count):
+                    yield self.renderer.sample(i)
+            finally:
+                cv2.setNumThreads(threads)
+            return
+        for samples in self._pool.imap(_render_chunk, _chunks(start, count, self.chunk)):
+            yield from samples
+
+
+def iter_samples(renderer: Renderer, count: int, workers: int = 1, start: int = 0) -> Iterator[tuple[str, bytes]]:
+    """Samples ``start .. start+count-1`` in index order, rendered by ``workers`` processes."""
+    with RenderPool(renderer, workers) as pool:
+        yield from pool.samples(start, count)
+
+
+def write_synth_lmdb(dest: Path, renderer: Renderer, count: int, *, workers: int = 1, start: int = 0,
+                     overwrite: bool = False, meta: dict | None = None, pool: RenderPool | None = None,
+                     advance: Callable[[int], None] | None = None) -> SynthReport:
+    """Render samples ``start .. start+count-1`` into a new clovaai LMDB at ``dest`` (keys 1..count in
+    index order), with ``workers`` processes or an open ``pool``."""
+    dest = Path(dest)
+    partial = _prepare(dest, overwrite)
+    map_size = [max(INITIAL_MAP_SIZE, 1 << (count * 4096).bit_length())]
+    started = time.perf_counter()
+    env = lmdb.open(str(partial), map_size=map_size[0], subdir=True, lock=True)
+    written = 0
+    try:
+        pending: list[tuple[bytes, bytes]] = []
+        stream = pool.samples(start, count) if pool is not None else iter_samples(renderer, count, workers, start)
+        for label, image in stream:
+            written += 1
+            pending += [(image_key(written), image), (label_key(written), label.encode("ascii"))]
+            if len(pending) >= 2 * 1000:
+                _put(env, pending, map_size)
+                if advance:
+                    advance(len(pending) // 2)
+                pending = []
+        if advance and pending:
+            advance(len(pending) // 2)
+        pending.append((b"num-samples", str(written).encode("ascii")))
+        _put(env, pending, map_size)
+        env.sync()
+    finally:
+        env.close()
+    seconds = time.perf_counter() - started
+    record = {"generator": "strbench data synth", "generator_version": GENERATOR_VERSION, "count": written,
+              "first_index": start,
+              "options": asdict(renderer.options), "fonts": len(renderer.faces),
+              "font_families": len(renderer.families), "word_list_sizes": [len(w) for w in renderer.words],
+              "backgrounds": len(renderer.backgrounds), **(meta or {})}
+    (partial / META_FILE).write_text(json.dumps(record, indent=1) + "\n")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in (*LMDB_FILES, META_FILE):
+        (dest / name).unlink(missing_ok=True)
+        if (partial / name).exists():
+            (partial / name).replace(dest / name)
+    partial.rmdir()
+    return SynthReport(dest=dest, written=written, seconds=seconds, map_size=map_size[0])
