@@ -4,19 +4,19 @@
 #   2. pre-training on the synthetic set     (recipe strbench-synth-real:pretrain);
 #   3. fine-tuning on the real training splits mixed with synthetic words
 #                                            (recipe strbench-synth-real:finetune);
-#   4. evaluation on every available real benchmark version (strbench run).
+# then benchmarks/ship_rare_weights.py evaluates the curve's snapshots, ships the weights into the
+# plugin and evaluates them on every available real benchmark version.
 # Run it again after an interruption: finished steps are skipped and a started stage resumes
 # from its last checkpoint (--resume), so a long run can be split over several sittings.
 #
 #   benchmarks/train_rare_mv3.sh [RUN_DIR]           (default runs/rare_mv3)
 # Environment: STR_TRAIN (real training splits, default ../shared/data/str-train),
-# STR_BENCH (benchmarks, default ../shared/data/str-benchmarks), SYNTH_COUNT (default 400000),
+# SYNTH_COUNT (default 400000),
 # PRETRAIN_STEPS / FINETUNE_STEPS (override the recipe's max_steps), WORKERS (default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-runs/rare_mv3}
 STR_TRAIN=${STR_TRAIN:-../shared/data/str-train}
-STR_BENCH=${STR_BENCH:-../shared/data/str-benchmarks}
 SYNTH_COUNT=${SYNTH_COUNT:-400000}
 WORKERS=${WORKERS:-1}
 mkdir -p "$RUN"
@@ -66,8 +66,4 @@ if ! finished "$RUN/finetune"; then
     ${FINETUNE_STEPS:+--set max_steps=$FINETUNE_STEPS} $(resume_or_init "$RUN/finetune" "$RUN/pretrain/last.safetensors")
 fi
 
-if [[ -d "$STR_BENCH" ]]; then
-  strbench run --plugin rare --backbone mv3 --weights "$RUN/finetune/last.safetensors" --data-root "$STR_BENCH"
-else
-  echo "train_rare_mv3.sh: $STR_BENCH not found; skipped the benchmark evaluation (set STR_BENCH)" >&2
-fi
+echo "train_rare_mv3.sh: trained; ship and evaluate with: python benchmarks/ship_rare_weights.py $RUN"

@@ -32,11 +32,16 @@ __all__ = ["GENERATOR_VERSION", "RenderPool", "Renderer", "SynthOptions", "Synth
            "default_background_dir", "iter_samples", "write_synth_lmdb"]
 
 
+#: Used when the variable is unset: the data folder beside a repository checkout, relative to the
+#: directory the command runs from (the repository root).
+DEFAULT_TRAIN_ROOT = Path("..") / "shared" / "data" / "str-train"
+
+
 def default_background_dir() -> Path | None:
-    """``$STRBENCH_TRAIN_ROOT``, else ``../shared/data/str-train`` beside the repository, if it exists."""
+    """``$STRBENCH_TRAIN_ROOT``, else :data:`DEFAULT_TRAIN_ROOT`, if it exists."""
     env = os.environ.get(TRAIN_ROOT_ENV)
     candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[4].parent / "shared" / "data" / "str-train")
+    candidates.append(DEFAULT_TRAIN_ROOT)
     return next((c for c in candidates if c.is_dir()), None)
 
 

@@ -1,0 +1,253 @@
+"""Ship the RARE weights trained by ``benchmarks/train_rare_mv3.sh`` and commit their training record.
+
+    python benchmarks/ship_rare_weights.py [RUN_DIR] [--variant mv3] [--data-root DIR] [--no-curve-eval]
+
+1. evaluates each weights snapshot of the pre-training and fine-tuning stages on the six
+   ``benchmark`` versions (records in ``results/training/rare_<variant>/curve/``): the curve's
+   sample-passes -> accuracy points (the shipped weights are the last step, never selected on
+   these test sets);
+2. copies the fine-tuned weights into the plugin (``strbench_rare/weights/rare_<variant>.safetensors``)
+   with their identity beside them (``rare_<variant>.json``: recipe, data, steps, date, sha256);
+3. runs ``strbench run --plugin rare --backbone <variant>`` WITHOUT ``--weights`` on every available
+   benchmark version, so the record shows the shipped weights;
+4. writes the training record ``results/training/rare_<variant>.json`` (recipe and deviations,
+   data sources and counts, synthetic seeds, steps, sample-passes, wall time, machine, curve
+   points, per-benchmark table) and the curve ``results/training/rare_<variant>_curve.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+PLUGIN_WEIGHTS = REPO / "plugins" / "rare" / "strbench_rare" / "weights"
+RESULTS = REPO / "results"
+STAGES = ("pretrain", "finetune")
+
+
+def read_events(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+def stage_summary(stage_dir: Path) -> dict[str, Any]:
+    """Steps, sample-passes, wall time (summed over resumed sittings) and settings of one stage."""
+    events = read_events(stage_dir / "train_log.jsonl")
+    starts = [e for e in events if e["event"] == "start"]
+    ends = [e for e in events if e["event"] == "end"]
+    if not ends:
+        raise SystemExit(f"{stage_dir} has not finished (no 'end' event in its log); run the training script again")
+    # wall time: each sitting runs from its start event to its last event before the next start
+    wall = 0.0
+    for i, start in enumerate(starts):
+        stop = starts[i + 1]["time"] if i + 1 < len(starts) else events[-1]["time"]
+        inside = [e["time"] for e in events if start["time"] <= e["time"] < stop or e is events[-1]]
+        wall += max(inside) - start["time"]
+    train = [e for e in events if e["event"] == "train"]
+    rates = sorted(e["images_per_second"] for e in train if e.get("images_per_second"))
+    return {
+        "steps": ends[-1]["step"],
+        "sample_passes": ends[-1]["sample_passes"],
+        "sittings": len(starts),
+        "wall_seconds": round(wall, 1),
+        "median_images_per_second": round(rates[len(rates) // 2], 1) if rates else None,
+        "config": starts[-1]["config"],
+        "final_loss": train[-1]["loss"] if train else None,
+        "validation": [
+            {"step": e["step"], "sample_passes": e["sample_passes"], "word_accuracy": e["word_accuracy"],
+             "protocol": e.get("protocol")}
+            for e in events if e["event"] == "validation"
+        ],
+        "events": events,
+    }
+
+
+def strbench(*args: str) -> None:
+    subprocess.run(["strbench", "-q", *args], check=True, cwd=REPO)
+
+
+def newest_record(folder: Path, since: float) -> dict[str, Any]:
+    records = [p for p in folder.glob("*.json") if p.stat().st_mtime >= since and not p.name.endswith("predictions.json")]
+    if not records:
+        raise SystemExit(f"no record written to {folder}")
+    path = max(records, key=lambda p: p.stat().st_mtime)
+    return json.loads(path.read_text()) | {"_path": str(path.relative_to(REPO))}
+
+
+def benchmark_accuracy(record: dict[str, Any]) -> dict[str, Any]:
+    group = record["summary"]["groups"]["benchmark"]
+    per_set = {d["name"]: round(100 * d["metrics"]["word_accuracy"], 2) for d in record["datasets"]
+               if d.get("metrics")}
+    return {
+        "weighted": round(100 * group["weighted"]["word_accuracy"], 2) if "weighted" in group else None,
+        "mean": round(100 * group["mean"]["word_accuracy"], 2) if "mean" in group else None,
+        "complete": group["complete"],
+        "per_dataset": per_set,
+    }
+
+
+def evaluate_snapshots(run: Path, variant: str, data_root: Path, offsets: dict[str, int]) -> list[dict[str, Any]]:
+    out = RESULTS / "training" / f"rare_{variant}" / "curve"
+    out.mkdir(parents=True, exist_ok=True)
+    points = []
+    for stage in STAGES:
+        for snap in sorted((run / stage / "snapshots").glob("step*.safetensors")):
+            since = datetime.datetime.now().timestamp()
+            strbench("run", "--plugin", "rare", "--backbone", variant, "--weights", str(snap), "--data-root",
+                     str(data_root), "--datasets", "benchmark", "--results-dir", str(out), "--tag",
+                     f"{stage}-{snap.stem}")
+            record = newest_record(out, since)
+            from safetensors import safe_open
+
+            with safe_open(str(snap), "pt") as handle:
+                meta = handle.metadata() or {}
+            passes = int(meta.get("sample_passes", 0))
+            points.append({"stage": stage, "step": int(meta.get("global_step", snap.stem[4:])),
+                           "sample_passes": passes + offsets[stage], "record": record["_path"],
+                           "benchmark_word_accuracy": benchmark_accuracy(record)["weighted"]})
+            print(f"{stage} {snap.stem}: {points[-1]['benchmark_word_accuracy']}%", flush=True)
+    return points
+
+
+def plot(stages: dict[str, dict[str, Any]], offsets: dict[str, int], points: list[dict[str, Any]], png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, loss_ax = plt.subplots(figsize=(9, 4.8), dpi=110)
+    acc_ax = loss_ax.twinx()
+    colours = {"pretrain": "tab:blue", "finetune": "tab:purple"}
+    for stage, info in stages.items():
+        train = [e for e in info["events"] if e["event"] == "train"]
+        loss_ax.plot([e["sample_passes"] + offsets[stage] for e in train], [e["loss"] for e in train],
+                     color=colours[stage], lw=0.8, label=f"training loss ({stage})")
+        val = info["validation"]
+        acc_ax.plot([v["sample_passes"] + offsets[stage] for v in val], [v["word_accuracy"] for v in val],
+                    color="tab:orange", marker=".", lw=0.8, label="synthetic validation (2,000) %" if stage == "pretrain" else None)
+    if points:
+        acc_ax.plot([p["sample_passes"] for p in points], [p["benchmark_word_accuracy"] for p in points],
+                    color="tab:red", marker="o", lw=1.5, label="six benchmarks, weighted word accuracy %")
+        for p in points[-1:]:
+            acc_ax.annotate(f"{p['benchmark_word_accuracy']:.1f}%", (p["sample_passes"], p["benchmark_word_accuracy"]),
+                            textcoords="offset points", xytext=(-30, 6))
+    loss_ax.axvline(offsets["finetune"], color="grey", ls="--", lw=0.8)
+    loss_ax.set_xlabel("sample-passes (training images seen)")
+    loss_ax.set_ylabel("training loss (log)")
+    loss_ax.set_yscale("log")
+    acc_ax.set_ylabel("word accuracy % (lower36)")
+    acc_ax.set_ylim(0, 100)
+    handles = loss_ax.get_legend_handles_labels()[0] + acc_ax.get_legend_handles_labels()[0]
+    labels = loss_ax.get_legend_handles_labels()[1] + acc_ax.get_legend_handles_labels()[1]
+    loss_ax.legend(handles, labels, fontsize=7, loc="center right")
+    loss_ax.set_title("RARE-mv3 trained by strbench on a 2-core CPU: synthetic pre-training | real fine-tuning", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(png)
+    plt.close(fig)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def data_sources(run: Path, stages: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    sources = []
+    for stage, info in stages.items():
+        cfg = info["config"]
+        repeat = cfg.get("train_data_repeat") or [1] * len(cfg["train_data"])
+        for path, times in zip(cfg["train_data"], repeat):
+            entry: dict[str, Any] = {"stage": stage, "path": path, "repeat": times}
+            meta = Path(path) / "synth-meta.json"
+            if meta.is_file():
+                m = json.loads(meta.read_text())
+                entry |= {"kind": "synthetic", "count": m["count"], "seed": m["options"]["seed"],
+                          "generator_version": m["generator_version"], "fonts": m["fonts"],
+                          "word_list_sizes": m["word_list_sizes"], "backgrounds": m["backgrounds"]}
+            else:
+                lines = [x for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
+                entry |= {"kind": "real", "count": len(lines), "name": Path(path).parent.name}
+            sources.append(entry)
+    return sources
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", nargs="?", type=Path, default=REPO / "runs" / "rare_mv3")
+    parser.add_argument("--variant", default="mv3")
+    parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data" / "str-benchmarks")
+    parser.add_argument("--no-curve-eval", action="store_true", help="skip evaluating the snapshots")
+    args = parser.parse_args()
+    run, variant = args.run.resolve(), args.variant
+    if not args.data_root.is_dir():
+        print(f"skipped: benchmark data not found at {args.data_root}", file=sys.stderr)
+        return 2
+    stages = {stage: stage_summary(run / stage) for stage in STAGES}
+    offsets = {"pretrain": 0, "finetune": stages["pretrain"]["sample_passes"]}
+    points = [] if args.no_curve_eval else evaluate_snapshots(run, variant, args.data_root, offsets)
+
+    # ship the weights with their identity
+    PLUGIN_WEIGHTS.mkdir(parents=True, exist_ok=True)
+    weights = PLUGIN_WEIGHTS / f"rare_{variant}.safetensors"
+    shutil.copyfile(run / "finetune" / "last.safetensors", weights)
+    today = datetime.date.today().isoformat()
+    total_passes = sum(s["sample_passes"] for s in stages.values())
+    identity = {
+        "name": f"strbench RARE-{variant} ({today})",
+        "trained_by": "strbench (benchmarks/train_rare_mv3.sh)",
+        "recipe": "strbench-synth-real (pretrain, then finetune)",
+        "data": "strbench data synth (400,000 + 60,000 synthetic words) + IIIT5K/SVT/IC15 training splits (6,725 real crops)",
+        "date": today,
+        "steps": {stage: s["steps"] for stage, s in stages.items()},
+        "sample_passes": total_passes,
+        "sha256": sha256(weights),
+        "training_record": f"results/training/rare_{variant}.json",
+    }
+    weights.with_suffix(".json").write_text(json.dumps(identity, indent=1) + "\n")
+
+    since = datetime.datetime.now().timestamp()
+    strbench("run", "--plugin", "rare", "--backbone", variant, "--data-root", str(args.data_root))
+    final = newest_record(RESULTS, since)
+
+    png = RESULTS / "training" / f"rare_{variant}_curve.png"
+    png.parent.mkdir(parents=True, exist_ok=True)
+    plot(stages, offsets, points, png)
+    import platform
+
+    import torch
+
+    from strbench.environment import cpu_model
+
+    record = {
+        "kind": "strbench-training-record",
+        "algorithm": "rare",
+        "variant": variant,
+        "weights": identity | {"path": str(weights.relative_to(REPO))},
+        "stages": {stage: {k: v for k, v in s.items() if k != "events"} | {"recipe": s["config"].get("recipe")}
+                   for stage, s in stages.items()},
+        "recipe_file": "plugins/rare/strbench_rare/recipes/strbench-synth-real.toml",
+        "data_sources": data_sources(run, stages),
+        "sample_passes": total_passes,
+        "wall_seconds": round(sum(s["wall_seconds"] for s in stages.values()), 1),
+        "machine": {"device": "cpu", "cpu": cpu_model(), "python": platform.python_version(),
+                    "torch": torch.__version__, "threads": "1 (OMP_NUM_THREADS=1: the second core was busy)"},
+        "curve": points,
+        "curve_png": str(png.relative_to(REPO)),
+        "evaluation": {"record": final["_path"], "protocol": final["protocol"]["key"] if isinstance(final["protocol"], dict) and "key" in final["protocol"] else final["protocol"],
+                       "benchmark": benchmark_accuracy(final)},
+        "command": "benchmarks/train_rare_mv3.sh && python benchmarks/ship_rare_weights.py",
+    }
+    out = RESULTS / "training" / f"rare_{variant}.json"
+    out.write_text(json.dumps(record, indent=1, default=str) + "\n")
+    print(json.dumps(record["evaluation"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
