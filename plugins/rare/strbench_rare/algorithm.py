@@ -14,8 +14,15 @@ from strbench.types import Batch, Capabilities, ExportResult, InputSpec, TrainRe
 from strbench_rare import __version__
 from strbench_rare.labels import CHARSET, DECODE_MODES, decode_probs
 from strbench_rare.recognizer import ONNX_INPUT, ONNX_OUTPUT, OnnxRareRecognizer, RareRecognizer
+from strbench_rare.tps import target_fiducials
 from strbench_rare.train_task import RECIPES, RareTrainTask, training_defaults
 from strbench_rare.weights import PADDLE_RELEASES, import_paddle, load_model, shipped_weights
+
+#: Training settings this plugin reads itself (the rest are :class:`strbench.training.TrainConfig`
+#: fields). ``tps_init``: where the TPS starts, ``paddle`` (PaddleOCR's slanted fiducials, RARE
+#: paper Fig. 6a) or ``identity`` (the rectangle: the first images are seen unwarped).
+PLUGIN_SETTINGS = ("tps_init",)
+TPS_INITS = ("paddle", "identity")
 
 #: ``--weights untrained``: a fresh network, also where trained weights ship.
 UNTRAINED = "untrained"
@@ -128,9 +135,15 @@ class RareAlgorithm(Algorithm):
         from strbench.training import TrainConfig, seed_everything, train
 
         v = self.variant(variant)
-        cfg = TrainConfig.from_mapping(v.defaults, config)
+        tps_init = str(config.get("tps_init", "paddle"))
+        if tps_init not in TPS_INITS:
+            raise UsageError(f"rare setting tps_init={tps_init!r} must be one of {', '.join(TPS_INITS)}")
+        cfg = TrainConfig.from_mapping(v.defaults, {k: val for k, val in config.items() if k not in PLUGIN_SETTINGS})
         seed_everything(cfg.seed)  # before building: the same seed gives the same initial network
-        task = RareTrainTask(load_model(v.name, None), v, cfg)
+        model = load_model(v.name, None)
+        if tps_init == "identity":
+            model.transform.loc_net.start_from(target_fiducials(model.arch.num_fiducial))
+        task = RareTrainTask(model, v, cfg)
         return train(task, cfg)
 
     # -- export ------------------------------------------------------------------------------

@@ -90,6 +90,12 @@ class LocalizationNetwork(nn.Module):
         with torch.no_grad():
             self.fc2.bias.copy_(torch.from_numpy(initial_fiducials(num_fiducial).reshape(-1)))
 
+    def start_from(self, fiducials: np.ndarray) -> None:
+        """Re-initialise the output layer so every image starts at ``fiducials`` (``F x 2``)."""
+        with torch.no_grad():
+            self.fc2.weight.zero_()
+            self.fc2.bias.copy_(torch.from_numpy(fiducials.reshape(-1)).to(self.fc2.bias.dtype))
+
     def convs(self) -> list[ConvBNAct]:
         return [getattr(self, f"loc_conv{i}") for i in range(4)]
 

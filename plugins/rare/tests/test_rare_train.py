@@ -10,7 +10,7 @@ import torch
 from strbench.data.loader import make_loader, open_dataset
 from strbench.training import TrainConfig, train
 from strbench.weights import load_weights
-from strbench_rare.algorithm import RareAlgorithm
+from strbench_rare.algorithm import PLUGIN_SETTINGS, RareAlgorithm
 from strbench_rare.labels import encode_batch
 from strbench_rare.model import build_model
 from strbench_rare.train_task import IGNORE, RareTrainTask, attention_loss, ctc_targets, valid_targets
@@ -158,11 +158,44 @@ def test_recipes_resolve_with_stages_and_variants() -> None:
     paddle = load_recipe(ALGO.recipe_dir, "paddle", "r34")
     assert paddle.settings["weight_decay"] == 0.0 and paddle.settings["teacher_forcing"] is False
     pre = load_recipe(ALGO.recipe_dir, "strbench-synth-real:pretrain", "mv3")
-    assert pre.settings["teacher_forcing"] is True and pre.deviations
-    TrainConfig.from_mapping(ALGO.variants["mv3"].defaults, pre.settings)  # every key is a setting
+    assert pre.settings["teacher_forcing"] is True and pre.deviations and pre.settings["tps_init"] == "identity"
+    core = {k: v for k, v in pre.settings.items() if k not in PLUGIN_SETTINGS}
+    TrainConfig.from_mapping(ALGO.variants["mv3"].defaults, core)  # every other key is a core setting
     fine = load_recipe(ALGO.recipe_dir, "strbench-synth-real:finetune", "mv3")
-    TrainConfig.from_mapping(ALGO.variants["mv3"].defaults, fine.settings)
+    TrainConfig.from_mapping(ALGO.variants["mv3"].defaults, {k: v for k, v in fine.settings.items() if k not in PLUGIN_SETTINGS})
     with pytest.raises(UsageError, match="choose one"):
         load_recipe(ALGO.recipe_dir, "strbench-synth-real", "mv3")
     with pytest.raises(UsageError, match="available: "):
         load_recipe(ALGO.recipe_dir, "nope", "mv3")
+
+
+@pytest.mark.slow
+def test_r34_loss_falls_on_real_crops_with_the_strbench_recipe(iiit5k_subset: Path, tmp_path: Path) -> None:
+    """RARE-r34 through the same pipeline (recipe strbench-synth-real:finetune, CPU, fp32): the
+    loss over 8 real crops falls within 30 steps."""
+    from strbench.training.log import read_log
+    from strbench.training.recipes import load_recipe
+
+    settings = load_recipe(ALGO.recipe_dir, "strbench-synth-real:finetune", "r34").settings | {
+        "train_data": [str(iiit5k_subset)], "output_dir": str(tmp_path), "batch_size": 8, "max_steps": 30,
+        "warmup_steps": 5, "lr": 1e-3, "device": "cpu", "amp": "off", "log_every": 5, "augment": "off",
+        "eval_every": 0, "workers": 0,
+    }
+    result = ALGO.train("r34", settings)
+    losses = [e["loss"] for e in read_log(tmp_path / "train_log.jsonl") if e["event"] == "train"]
+    assert result.steps == 30 and len(losses) == 6
+    assert losses[-1] < 0.8 * losses[0], losses
+
+
+def test_tps_init_identity_starts_at_the_rectangle(tmp_path: Path, rendered_words: Path) -> None:
+    from strbench.errors import UsageError
+    from strbench_rare.tps import initial_fiducials, target_fiducials
+
+    common = {"train_data": [str(rendered_words)], "batch_size": 4, "max_steps": 1, "device": "cpu", "amp": "off",
+              "lr": 1e-12, "log_every": 0}
+    for init, expected in (("identity", target_fiducials(20)), ("paddle", initial_fiducials(20))):
+        result = ALGO.train("mv3", common | {"output_dir": str(tmp_path / init), "tps_init": init})
+        state, _ = load_weights(Path(result.weights))
+        torch.testing.assert_close(state["transform.loc_net.fc2.bias"], torch.tensor(expected.reshape(-1), dtype=torch.float32))
+    with pytest.raises(UsageError, match="tps_init"):
+        ALGO.train("mv3", common | {"output_dir": str(tmp_path / "x"), "tps_init": "sideways"})
