@@ -3,9 +3,11 @@
 Classes: 0 = ``sos``, 1..36 = ``0-9a-z``, 37 = ``eos`` (38 in all).
 
 Encoding (``AttnLabelEncode``): a raw label that is empty or longer than 25 characters is
-rejected; it is lower-cased; characters outside the charset are dropped; if nothing or 25 or more
-characters remain it is rejected. Otherwise the target is ``[sos, ids..., eos, sos, sos, ...]``
-of length 25 (the padding is class 0, and step 0 is trained to predict ``sos``).
+rejected; it is lower-cased; characters outside the charset are dropped; if nothing or more than
+23 characters remain it is rejected. Otherwise the target is ``[sos, ids..., eos, sos, sos, ...]``
+of length 25 (the padding is class 0, and step 0 is trained to predict ``sos``). PaddleOCR's
+test is ``len >= 25``, which lets a 24-character label through as a 26-step target that cannot
+be batched; strbench rejects (and counts) it.
 
 Decoding (``AttnLabelDecode``, current PaddleOCR): per step argmax; steps whose class is ``sos``
 or ``eos`` are *skipped*, all the others are kept, over all 25 steps (PaddleOCR's ``break`` at
@@ -40,7 +42,7 @@ def encode_label(text: str, max_length: int = MAX_TEXT_LENGTH) -> list[int] | No
     if not text or len(text) > max_length:
         return None
     ids = [_INDEX[c] for c in text.lower() if c in _INDEX]
-    if not ids or len(ids) >= max_length:
+    if not ids or len(ids) > max_length - 2:  # sos + characters + eos must fit the decoder's steps
         return None
     return [SOS, *ids, EOS] + [SOS] * (max_length - len(ids) - 2)
 

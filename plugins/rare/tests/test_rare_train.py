@@ -199,3 +199,11 @@ def test_tps_init_identity_starts_at_the_rectangle(tmp_path: Path, rendered_word
         torch.testing.assert_close(state["transform.loc_net.fc2.bias"], torch.tensor(expected.reshape(-1), dtype=torch.float32))
     with pytest.raises(UsageError, match="tps_init"):
         ALGO.train("mv3", common | {"output_dir": str(tmp_path / "x"), "tps_init": "sideways"})
+
+
+def test_labels_longer_than_the_decoder_are_rejected_not_batched() -> None:
+    """sos + 23 characters + eos fill the 25 steps; PaddleOCR's own test lets 24 through as a
+    26-step target that cannot be stacked with the others."""
+    targets, kept = encode_batch(["a" * 23, "b" * 24, "c"])
+    assert kept == [0, 2] and targets.shape == (2, 25)
+    assert targets[0, 24].item() == 37  # eos in the last step
