@@ -425,3 +425,12 @@ def test_max_minutes_stops_a_budgeted_run(tmp_path, datasets):
     assert load_checkpoint(tmp_path / "t" / "last.ckpt")["global_step"] == result.steps
     with pytest.raises(UsageError, match="max_minutes"):
         TrainConfig(max_minutes=0)
+
+
+def test_a_failing_encode_names_the_batch(tmp_path, datasets):
+    class Broken(TinyTask):
+        def encode(self, labels):
+            raise ValueError("expected sequence of length 25")
+
+    with pytest.raises(PluginError, match=r"Broken.encode failed at step 1 on the labels \["):
+        train(Broken(), _config(tmp_path / "b"))

@@ -335,7 +335,13 @@ class _Trainer:
         self.counts.unreadable += len(item.skipped)
         if not item.labels:
             return None
-        targets, keep = self.task.encode(item.labels)
+        try:
+            targets, keep = self.task.encode(item.labels)
+        except Exception as exc:  # a plugin bug must name the batch, not end in a bare traceback
+            raise PluginError(
+                f"{type(self.task).__name__}.encode failed at step {self.pos.global_step + 1} on the labels "
+                f"{item.labels!r}: {type(exc).__name__}: {exc}"
+            ) from exc
         keep = torch.as_tensor(keep, dtype=torch.bool)
         if keep.shape != (len(item.labels),):
             raise PluginError(
