@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from strbench.metrics import (
+from strbench.run.metrics import (
     BUILTIN_METRICS,
     Scored,
     char_precision,
@@ -15,8 +15,8 @@ from strbench.metrics import (
     one_minus_ned,
     word_accuracy,
 )
-from strbench.protocols import BUILTIN_PROTOCOLS
-from strbench.scoring import SamplePrediction, averages, score
+from strbench.run.protocols import BUILTIN_PROTOCOLS
+from strbench.run.scoring import SamplePrediction, averages, score
 
 P = {p.id: p for p in BUILTIN_PROTOCOLS}
 M = {m.name: m for m in BUILTIN_METRICS}

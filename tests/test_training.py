@@ -20,7 +20,7 @@ from strbench.training import TrainConfig, TrainTask, train
 from strbench.training.checkpoint import load_checkpoint, rng_state, set_rng_state
 from strbench.training.data import ConcatSource, epoch_order
 from strbench.training.schedule import lr_factor
-from strbench.weights import load_weights, save_weights
+from strbench.weights.io import load_weights, save_weights
 
 CHARSET = "abcd"
 SPEC = InputSpec(height=8, max_width=16, resize="stretch", channels="RGB")

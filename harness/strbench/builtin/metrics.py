@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from strbench import hookimpl
-from strbench.metrics import BUILTIN_METRICS
+from strbench.run.metrics import BUILTIN_METRICS
 
 
 @hookimpl

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from strbench import hookimpl
-from strbench.protocols import BUILTIN_PROTOCOLS
+from strbench.run.protocols import BUILTIN_PROTOCOLS
 
 
 @hookimpl

@@ -19,7 +19,7 @@ from strbench.data.loader import open_dataset
 from strbench.data.suite import locate
 from strbench.data.validate import ValidationReport, count_samples, validate_path
 from strbench.errors import UsageError
-from strbench.plugins import PluginHost
+from strbench.plugin.host import PluginHost
 
 MAX_LISTED = 200
 

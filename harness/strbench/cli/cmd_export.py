@@ -9,7 +9,7 @@ from strbench import ui
 from strbench.cli.common import add_algorithm_args, resolve_device
 from strbench.data.loader import make_loader, open_dataset
 from strbench.errors import NotSupportedError
-from strbench.plugins import PluginHost
+from strbench.plugin.host import PluginHost
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,10 +11,10 @@ import torch
 from strbench import ui
 from strbench.cli.common import add_algorithm_args, plugin_options, resolve_device
 from strbench.data.loader import decode_image
+from strbench.data.preprocess import collate, preprocess_image
 from strbench.errors import SampleError
-from strbench.plugins import PluginHost
-from strbench.preprocess import collate, preprocess_image
-from strbench.types import Batch
+from strbench.plugin.host import PluginHost
+from strbench.plugin.types import Batch
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from rich.table import Table
 
-from strbench import leaderboard as lb
 from strbench import ui
 from strbench.errors import UsageError
-from strbench.plugins import PluginHost
-from strbench.records import atomic_write_bytes
+from strbench.plugin.host import PluginHost
+from strbench.report import leaderboard as lb
+from strbench.run.records import atomic_write_bytes
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     extra = untrained_notes(host, rows)
     plot_png = None
     if args.plot or args.format == "html":
-        from strbench.perf.plot import speed_accuracy_png
+        from strbench.report.plots import speed_accuracy_png
 
         plot_png = speed_accuracy_png(rows, args.group)
         if args.plot and plot_png:

@@ -8,10 +8,10 @@ from pathlib import Path
 from strbench import ui
 from strbench.cli.cmd_bench import add_perf_args, perf_options
 from strbench.cli.common import add_algorithm_args, plugin_options, resolve_device
-from strbench.plugins import PluginHost
-from strbench.report import print_run_summary
-from strbench.runinfo import RunInfo
-from strbench.runner import run_benchmark
+from strbench.plugin.host import PluginHost
+from strbench.report.terminal import print_run_summary
+from strbench.run.runinfo import RunInfo
+from strbench.run.runner import run_benchmark
 
 
 def add_run_args(p: argparse.ArgumentParser) -> None:

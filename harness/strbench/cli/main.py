@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from strbench import __version__
 from strbench.errors import StrbenchError
-from strbench.plugins import PluginHost, parse_plugin_args
+from strbench.plugin.host import PluginHost, parse_plugin_args
 
 COMMANDS = (
     "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "rescore", "plugins",

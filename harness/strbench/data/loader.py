@@ -20,9 +20,9 @@ from PIL import Image, UnidentifiedImageError
 from strbench.data.base import DatasetFormat, SampleSource
 from strbench.data.folder import FolderFormat
 from strbench.data.lmdb_format import LmdbFormat
+from strbench.data.preprocess import collate, preprocess_image
 from strbench.errors import DataError, SampleError
-from strbench.preprocess import collate, preprocess_image
-from strbench.types import Batch, InputSpec
+from strbench.plugin.types import Batch, InputSpec
 
 BUILTIN_FORMATS: tuple[DatasetFormat, ...] = (LmdbFormat(), FolderFormat())
 WORKER_TIMEOUT_S = 600

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
-from strbench.types import Batch
+from strbench.plugin.types import Batch
 
 COUNTED = ("matrix products (mm, addmm, bmm, baddbmm, linear), convolutions, attention products "
            "(scaled_dot_product_attention and its fused kernels), recurrent layers (LSTM/GRU/RNN gate matrices "

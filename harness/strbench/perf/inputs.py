@@ -8,9 +8,9 @@ import numpy as np
 
 from strbench.data.base import SampleSource
 from strbench.data.loader import decode_image
+from strbench.data.preprocess import collate, preprocess_image
 from strbench.errors import DataError, SampleError
-from strbench.preprocess import collate, preprocess_image
-from strbench.types import Batch, InputSpec
+from strbench.plugin.types import Batch, InputSpec
 
 
 @dataclass

@@ -17,11 +17,8 @@ from typing import Any
 
 import torch
 
-from strbench.algorithm import Recognizer
 from strbench.data.base import SampleSource
 from strbench.environment import OtherCpuLoad, cpu_model
-from strbench.evaluation import autocast, resolve_protocol
-from strbench.metrics import BUILTIN_METRICS
 from strbench.perf import compile as compile_mod
 from strbench.perf.clock import Clock
 from strbench.perf.config import PerfConfig
@@ -30,12 +27,15 @@ from strbench.perf.inputs import PerfImages, Preprocessor, read_images
 from strbench.perf.memory import PeakMemory
 from strbench.perf.nvml import EnergyMeter, Nvml
 from strbench.perf.stats import summarize_ms
-from strbench.protocols import Protocol
-from strbench.scoring import SamplePrediction, score
+from strbench.plugin.algorithm import Recognizer
+from strbench.run.evaluation import autocast, resolve_protocol
+from strbench.run.metrics import BUILTIN_METRICS
+from strbench.run.protocols import Protocol
+from strbench.run.scoring import SamplePrediction, score
 
 SCHEMA = "strbench.perf/1"
 STAGES = {
-    "preprocess": "strbench.preprocess.preprocess_image per image + collate (CPU); image file decoding is not timed",
+    "preprocess": "strbench.data.preprocess.preprocess_image per image + collate (CPU); image file decoding is not timed",
     "forward": "host-to-device copy + Recognizer.forward (the model; ONNX Runtime session for ONNX recognizers)",
     "decode": "Recognizer.decode (outputs to strings and confidences)",
     "model_and_decode": "forward + decode: the headline latency and throughput",

@@ -13,13 +13,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from strbench.algorithm import Algorithm, Recognizer
 from strbench.data.base import SampleSource
 from strbench.data.loader import LoadedBatch, make_loader, open_dataset
 from strbench.errors import NotSupportedError, StrbenchError
-from strbench.plugins import PluginHost
+from strbench.plugin.algorithm import Algorithm, Recognizer
+from strbench.plugin.host import PluginHost
+from strbench.plugin.types import (
+    Batch,
+    Capabilities,
+    ExportResult,
+    InputSpec,
+    Prediction,
+    Variant,
+    to_jsonable,
+)
 from strbench.testing.samples import write_problem_dataset
-from strbench.types import Batch, Capabilities, ExportResult, InputSpec, Prediction, Variant, to_jsonable
 
 #: Batched and one-by-one confidences may differ by floating-point noise, never strings.
 CONFIDENCE_TOLERANCE = 1e-3

@@ -22,6 +22,7 @@ from strbench import ui
 from strbench.data.base import SampleSource
 from strbench.data.loader import make_loader, open_dataset
 from strbench.errors import PluginError, StrbenchError, UsageError
+from strbench.plugin.types import TrainResult
 from strbench.training.augment import resolve_augmenter
 from strbench.training.checkpoint import (
     load_checkpoint,
@@ -46,8 +47,7 @@ from strbench.training.log import Throughput as _Throughput
 from strbench.training.log import TrainLog
 from strbench.training.schedule import make_optimizer, make_scheduler
 from strbench.training.task import TrainTask
-from strbench.types import TrainResult
-from strbench.weights import compare_state, load_into, load_weights, save_weights
+from strbench.weights.io import compare_state, load_into, load_weights, save_weights
 
 LAST_CHECKPOINT = "last.ckpt"
 LOG_FILE = "train_log.jsonl"
@@ -272,7 +272,7 @@ class _Trainer:
         """Sample-weighted word accuracy over ``val_data`` (rank 0); keeps ``best.safetensors``."""
         if self.recognizer is None or not self.dist.is_main:
             return None
-        from strbench.evaluation import evaluate_source
+        from strbench.run.evaluation import evaluate_source
 
         correct = total = 0.0
         per_source: dict[str, float] = {}

@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from strbench.data.loader import make_loader, open_dataset
-from strbench.training import TrainConfig, train
-from strbench.weights import load_weights
+from strbench import TrainConfig, load_weights, make_loader, open_dataset, train
 from strbench_rare.algorithm import RareAlgorithm
 from strbench_rare.labels import encode_batch
 from strbench_rare.model import build_model
@@ -151,8 +149,7 @@ def test_same_seed_same_initial_network(tmp_path: Path, rendered_words: Path) ->
 
 
 def test_recipes_resolve_with_stages_and_variants() -> None:
-    from strbench.errors import UsageError
-    from strbench.training.recipes import available_recipes, load_recipe
+    from strbench import UsageError, available_recipes, load_recipe
 
     assert {"paddle", "strbench-synth-real"} <= set(available_recipes(ALGO.recipe_dir))
     paddle = load_recipe(ALGO.recipe_dir, "paddle", "r34")

@@ -22,7 +22,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from strbench.records import iter_records
+from strbench.run.records import iter_records
 
 DEFAULT_GROUP = "benchmark"
 VERSION_ORDER = ("IIIT5k_3000", "SVT_647", "IC03_860", "IC03_867", "IC13_857", "IC13_1015", "IC13_1095",

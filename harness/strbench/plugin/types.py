@@ -1,7 +1,7 @@
 """Value types shared by the core and every plugin.
 
 Plugins build these objects; the core consumes them. They are plain dataclasses so a record
-of what was run can always be serialised (see :func:`strbench.types.to_jsonable`).
+of what was run can always be serialised (see :func:`strbench.plugin.types.to_jsonable`).
 """
 
 from __future__ import annotations

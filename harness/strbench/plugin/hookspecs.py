@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from strbench.algorithm import Algorithm
     from strbench.data.base import DatasetFormat
     from strbench.data.suite import BenchmarkSuite
-    from strbench.metrics import Metric
-    from strbench.protocols import Protocol
-    from strbench.runinfo import RunInfo
+    from strbench.plugin.algorithm import Algorithm
+    from strbench.run.metrics import Metric
+    from strbench.run.protocols import Protocol
+    from strbench.run.runinfo import RunInfo
 
 PROJECT = "strbench"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -79,7 +79,7 @@ def strbench_metrics() -> list[Metric]:
 def strbench_addoption(parser: argparse.ArgumentParser, command: str) -> None:
     """Add options to the parser of the sub-command ``command`` (``run``, ``train``, ...).
 
-    Values reach plugins through :class:`strbench.runinfo.RunInfo.options` and the ``options``
+    Values reach plugins through :class:`strbench.run.runinfo.RunInfo.options` and the ``options``
     keyword arguments of :meth:`strbench.Algorithm.load`.
     """
 

@@ -11,13 +11,13 @@ from typing import Any
 import torch
 
 from strbench import ui
-from strbench.algorithm import Recognizer
 from strbench.data.base import SampleSource
 from strbench.data.loader import make_loader
 from strbench.errors import PluginError
-from strbench.metrics import BUILTIN_METRICS, Metric
-from strbench.protocols import BUILTIN_PROTOCOLS, Protocol
-from strbench.scoring import DatasetScore, SamplePrediction, score
+from strbench.plugin.algorithm import Recognizer
+from strbench.run.metrics import BUILTIN_METRICS, Metric
+from strbench.run.protocols import BUILTIN_PROTOCOLS, Protocol
+from strbench.run.scoring import DatasetScore, SamplePrediction, score
 
 PRECISIONS = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from strbench.errors import DataError
-from strbench.scoring import SamplePrediction
+from strbench.run.scoring import SamplePrediction
 
 SCHEMA = "strbench.record/1"
 PREDICTIONS_SUFFIX = ".predictions.jsonl.gz"

@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from strbench import environment, ui
-from strbench.algorithm import Algorithm, Recognizer
 from strbench.data.base import SampleSource
 from strbench.data.suite import BenchmarkSuite, DatasetVersion, LocatedVersion, locate
 from strbench.errors import DataError, UsageError
-from strbench.evaluation import predict_source
-from strbench.plugins import PluginHost
-from strbench.records import SCHEMA, now_iso, record_id, write_record
-from strbench.runinfo import RunInfo
-from strbench.scoring import DatasetScore, SamplePrediction, averages, score
-from strbench.types import to_jsonable
-from strbench.weights_identity import describe_weights
+from strbench.plugin.algorithm import Algorithm, Recognizer
+from strbench.plugin.host import PluginHost
+from strbench.plugin.types import to_jsonable
+from strbench.run.evaluation import predict_source
+from strbench.run.records import SCHEMA, now_iso, record_id, write_record
+from strbench.run.runinfo import RunInfo
+from strbench.run.scoring import DatasetScore, SamplePrediction, averages, score
+from strbench.weights.identity import describe_weights
 
 
 @dataclasses.dataclass

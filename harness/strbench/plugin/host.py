@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import pluggy
 
-from strbench import hookspecs
 from strbench.errors import PluginError, UsageError
+from strbench.plugin import hookspecs
 
 ENTRY_POINT_GROUP = "strbench"
 DISABLE_AUTOLOAD_ENV = "STRBENCH_DISABLE_PLUGIN_AUTOLOAD"
@@ -195,7 +195,7 @@ class PluginHost:
     # -- typed facade ----------------------------------------------------------------------
 
     def algorithms(self) -> dict[str, Any]:
-        from strbench.algorithm import Algorithm
+        from strbench.plugin.algorithm import Algorithm
 
         fresh = "strbench_algorithms" not in self._cache
         algos = self._named("strbench_algorithms", Algorithm, "name", "algorithm")
@@ -228,7 +228,7 @@ class PluginHost:
         return self._named("strbench_benchmark_suites", BenchmarkSuite, "name", "benchmark suite")
 
     def protocols(self) -> dict[str, Any]:
-        from strbench.protocols import Protocol
+        from strbench.run.protocols import Protocol
 
         return self._named("strbench_protocols", Protocol, "id", "protocol")
 
@@ -241,7 +241,7 @@ class PluginHost:
         return protocols[protocol_id]
 
     def metrics(self) -> dict[str, Any]:
-        from strbench.metrics import Metric
+        from strbench.run.metrics import Metric
 
         return self._named("strbench_metrics", Metric, "name", "metric")
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from strbench.types import Batch, InputSpec
+from strbench.plugin.types import Batch, InputSpec
 
 _CV2_INTERP = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "area": cv2.INTER_AREA}
 _PIL_INTERP = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "area": Image.BOX}
@@ -95,3 +95,13 @@ def collate(keys: Sequence[str], images: Sequence[np.ndarray], unclamped: Sequen
             out[i, :, :, w:] = im[:, :, w - 1 : w]
     ratios = [min(1.0, u / width) for u in unclamped]
     return Batch(keys=list(keys), images=torch.from_numpy(out), valid_ratios=torch.tensor(ratios, dtype=torch.float32))
+
+
+def make_batch(images: Sequence[np.ndarray], spec: InputSpec, keys: Sequence[str] | None = None) -> Batch:
+    """Preprocess RGB uint8 images for ``spec`` and collate them, exactly as the core loader does
+    (the raw RGB arrays in ``Batch.raw`` for ``resize="none"`` specs)."""
+    keys = [f"image-{i}" for i in range(len(images))] if keys is None else list(keys)
+    if spec.resize == "none":
+        return Batch(keys=keys, raw=list(images))
+    processed = [preprocess_image(img, spec) for img in images]
+    return collate(keys, [p[0] for p in processed], [p[1] for p in processed], spec)
