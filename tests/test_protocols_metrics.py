@@ -6,8 +6,9 @@ import math
 
 import pytest
 
+from strbench.builtin.metrics import METRICS as BUILTIN_METRICS
+from strbench.builtin.protocols import PROTOCOLS as BUILTIN_PROTOCOLS
 from strbench.run.metrics import (
-    BUILTIN_METRICS,
     Scored,
     char_precision,
     char_recall,
@@ -15,7 +16,6 @@ from strbench.run.metrics import (
     one_minus_ned,
     word_accuracy,
 )
-from strbench.run.protocols import BUILTIN_PROTOCOLS
 from strbench.run.scoring import SamplePrediction, averages, score
 
 P = {p.id: p for p in BUILTIN_PROTOCOLS}

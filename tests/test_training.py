@@ -107,7 +107,7 @@ def datasets(monkeypatch):
         "mem:val": MemorySource(VAL_LABELS, "val"),
         "mem:val2": MemorySource(VAL_LABELS[:3], "val2"),
     }
-    monkeypatch.setattr("strbench.training.loop.open_dataset", lambda path: sources[str(path)])
+    monkeypatch.setattr("strbench.training.loop.open_dataset", lambda path, formats=None: sources[str(path)])
     return sources
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from strbench import __version__
 from strbench.errors import StrbenchError
-from strbench.plugin.host import PluginHost, parse_plugin_args
+from strbench.plugin.host import PluginHost, parse_plugin_args, use_host
 
 COMMANDS = (
     "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "rescore", "plugins",
@@ -72,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser(host)
         args = parser.parse_args(argv)
         ui.configure(quiet=args.quiet)
-        return int(args.func(args, host) or 0)
+        with use_host(host):
+            return int(args.func(args, host) or 0)
     except StrbenchError as exc:
         ui.error(str(exc))
         return exc.exit_code

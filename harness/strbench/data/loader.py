@@ -18,23 +18,26 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from strbench.data.base import DatasetFormat, SampleSource
-from strbench.data.folder import FolderFormat
-from strbench.data.lmdb_format import LmdbFormat
 from strbench.data.preprocess import collate, preprocess_image
 from strbench.errors import DataError, SampleError
 from strbench.plugin.types import Batch, InputSpec
 
-BUILTIN_FORMATS: tuple[DatasetFormat, ...] = (LmdbFormat(), FolderFormat())
 WORKER_TIMEOUT_S = 600
 Augment = Callable[[np.ndarray, int, int], np.ndarray]
 
 
 def open_dataset(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[str, DatasetFormat] | None = None) -> SampleSource:
-    """Open ``path`` with the first format that recognises it (LMDB, then folder/label file)."""
+    """Open ``path`` with the first of ``formats`` that recognises it (default: the dataset formats
+    of the current plugin host, :func:`strbench.plugin.host.current_host`: LMDB, folder/label
+    file and any a plugin registers)."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"dataset not found: {path}")
-    candidates = list(formats.values() if isinstance(formats, Mapping) else formats or BUILTIN_FORMATS)
+    if formats is None:
+        from strbench.plugin.host import current_host
+
+        formats = current_host().dataset_formats()
+    candidates = list(formats.values() if isinstance(formats, Mapping) else formats)
     for fmt in candidates:
         if fmt.detect(path):
             return fmt.open(path)

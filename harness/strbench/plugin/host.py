@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 
 import pluggy
 
-from strbench.errors import PluginError, UsageError
+from strbench.errors import UsageError
 from strbench.plugin import hookspecs
 
 ENTRY_POINT_GROUP = "strbench"
@@ -267,8 +268,30 @@ class PluginHost:
         return [f"{i.name}: {e}" for i in self._info.values() for e in i.errors]
 
 
-def require_ok(host: PluginHost) -> None:
-    """Raise :class:`PluginError` listing every plugin problem (used by strict checks/tests)."""
-    problems = host.errors()
-    if problems:
-        raise PluginError("plugin problems:\n  " + "\n  ".join(problems))
+_active: list[PluginHost] = []
+_default: PluginHost | None = None
+
+
+def current_host() -> PluginHost:
+    """The host of the running command (see :func:`use_host`; the CLI sets it), else a host with
+    the default settings (built-ins, entry points, ``$STRBENCH_PLUGINS``) built on first use.
+
+    Library code that is handed no host (``strbench.train(task, cfg)``, ``strbench.open_dataset(path)``)
+    resolves protocols, metrics and dataset formats through it, so a plugin's registrations work
+    there exactly as in ``strbench run``."""
+    global _default
+    if _active:
+        return _active[-1]
+    if _default is None:
+        _default = PluginHost()
+    return _default
+
+
+@contextmanager
+def use_host(host: PluginHost) -> Iterator[PluginHost]:
+    """Make ``host`` the :func:`current_host` inside the ``with`` block."""
+    _active.append(host)
+    try:
+        yield host
+    finally:
+        _active.pop()

@@ -227,6 +227,7 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, dict[str, Any]
         from strbench.perf import measure_for_run
 
         record["perf"] = measure_for_run(recognizer, first_source, info, protocol=host.protocol(protocol_id),
+                                         word_accuracy=host.metrics()["word_accuracy"],
                                          dataset=first.version.name)
     host.run_end(info, record)
     rows = (p.to_json(r.located.version.name) for r in runs for p in r.predictions)

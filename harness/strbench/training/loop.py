@@ -14,7 +14,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -48,6 +48,9 @@ from strbench.training.log import TrainLog
 from strbench.training.schedule import make_optimizer, make_scheduler
 from strbench.training.task import TrainTask
 from strbench.weights.io import compare_state, load_into, load_weights, save_weights
+
+if TYPE_CHECKING:
+    from strbench.plugin.host import PluginHost
 
 LAST_CHECKPOINT = "last.ckpt"
 LOG_FILE = "train_log.jsonl"
@@ -136,10 +139,10 @@ def amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
     return torch.float16
 
 
-def _open_sources(paths: list[str], what: str) -> SampleSource:
+def _open_sources(paths: list[str], what: str, formats: Any) -> SampleSource:
     if not paths:
         raise UsageError(f"no {what} given")
-    sources = [open_dataset(p) for p in paths]
+    sources = [open_dataset(p, formats) for p in paths]
     return sources[0] if len(sources) == 1 else ConcatSource(sources)
 
 
@@ -164,7 +167,7 @@ def _init_from_weights(model: torch.nn.Module, path: str) -> None:
 class _Trainer:
     """State of one :func:`train` call; split into methods so each stays readable."""
 
-    def __init__(self, task: TrainTask, cfg: TrainConfig) -> None:
+    def __init__(self, task: TrainTask, cfg: TrainConfig, host: PluginHost) -> None:
         _check_task(task)
         if not cfg.output_dir:
             raise UsageError("no output_dir given for the training checkpoints and weights")
@@ -176,8 +179,12 @@ class _Trainer:
         if not self.dist.is_main:
             ui.configure(quiet=True)  # rank 0 reports for the job
         self.dtype = amp_dtype(cfg.amp, self.device)
-        self.train_source = _open_sources(cfg.train_data, "train_data")
-        self.val_sources = [open_dataset(p) for p in cfg.val_data] if self.dist.is_main else []
+        # protocols, metrics and dataset formats come from the plugin host, as in 'strbench run'
+        formats = host.dataset_formats()
+        if cfg.val_data:
+            self.val_protocol, self.val_metrics = host.protocol(cfg.val_protocol), host.metrics()
+        self.train_source = _open_sources(cfg.train_data, "train_data", formats)
+        self.val_sources = [open_dataset(p, formats) for p in cfg.val_data] if self.dist.is_main else []
         self.steps_per_epoch = len(self.train_source) // (cfg.batch_size * self.dist.world_size)
         if self.steps_per_epoch == 0:
             raise UsageError(
@@ -283,7 +290,8 @@ class _Trainer:
                     result = evaluate_source(
                         self.recognizer,
                         source,
-                        self.cfg.val_protocol,
+                        self.val_protocol,
+                        self.val_metrics,
                         batch_size=self.cfg.batch_size,
                         workers=self.cfg.workers,
                     )
@@ -485,10 +493,17 @@ class _Trainer:
             )
 
 
-def train(task: TrainTask, cfg: TrainConfig) -> TrainResult:
+def train(task: TrainTask, cfg: TrainConfig, host: PluginHost | None = None) -> TrainResult:
     """Train ``task`` as ``cfg`` says; write ``last.ckpt``, ``last.safetensors`` and (with
-    validation data) ``best.safetensors`` to ``cfg.output_dir``."""
-    trainer = _Trainer(task, cfg)
+    validation data) ``best.safetensors`` to ``cfg.output_dir``.
+
+    ``cfg`` names datasets and the validation protocol; they are opened and resolved through
+    ``host`` (default: :func:`strbench.plugin.host.current_host`, the running command's host)."""
+    if host is None:
+        from strbench.plugin.host import current_host
+
+        host = current_host()
+    trainer = _Trainer(task, cfg, host)
     try:
         return trainer.run()
     finally:
