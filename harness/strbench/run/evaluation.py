@@ -19,7 +19,8 @@ from strbench.run.metrics import Metric
 from strbench.run.protocols import Protocol
 from strbench.run.scoring import DatasetScore, SamplePrediction, score
 
-PRECISIONS = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
+#: ``--precision`` names and their autocast dtypes (``None``: full precision, no autocast).
+PRECISIONS: dict[str, torch.dtype | None] = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from strbench import ui
+from strbench import environment, ui
 from strbench.data.base import SampleSource
 from strbench.data.loader import make_loader, open_dataset
 from strbench.errors import PluginError, StrbenchError, UsageError
@@ -100,11 +100,7 @@ def _check_task(task: Any) -> None:
 def resolve_device(device: str, ctx: DistContext | None = None) -> torch.device:
     """``auto`` -> CUDA when available, else CPU; asking for CUDA without it is an error. Under
     torchrun each process takes the GPU of its ``LOCAL_RANK``."""
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    resolved = torch.device(device)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise UsageError(f"device {device!r} requested but CUDA is not available; use device=cpu")
+    resolved = torch.device(environment.resolve_device(device))
     if resolved.type == "cuda" and ctx is not None and ctx.enabled and resolved.index is None:
         resolved = torch.device("cuda", ctx.local_rank)
     return resolved
