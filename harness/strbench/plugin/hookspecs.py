@@ -34,7 +34,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 
 
 @hookspec
-def strbench_algorithms() -> list[Algorithm]:
+def strbench_algorithms() -> list[Algorithm]:  # type: ignore[empty-body]
     """Return the recognition algorithms this plugin provides.
 
     Each is an :class:`strbench.Algorithm` with a unique ``name`` (the value of ``--plugin``),
@@ -46,7 +46,7 @@ def strbench_algorithms() -> list[Algorithm]:
 
 
 @hookspec
-def strbench_dataset_formats() -> list[DatasetFormat]:
+def strbench_dataset_formats() -> list[DatasetFormat]:  # type: ignore[empty-body]
     """Return dataset formats (readers) this plugin provides.
 
     A :class:`strbench.data.DatasetFormat` recognises a path (``detect``) and opens it as a
@@ -56,19 +56,19 @@ def strbench_dataset_formats() -> list[DatasetFormat]:
 
 
 @hookspec
-def strbench_benchmark_suites() -> list[BenchmarkSuite]:
+def strbench_benchmark_suites() -> list[BenchmarkSuite]:  # type: ignore[empty-body]
     """Return benchmark suites: named lists of dataset versions with expected sample counts and
     the folder names under which each version is found below a data root."""
 
 
 @hookspec
-def strbench_protocols() -> list[Protocol]:
+def strbench_protocols() -> list[Protocol]:  # type: ignore[empty-body]
     """Return evaluation protocols: how labels and predictions are normalised before scoring
     (unicode, whitespace, case, charset filter, long-label policy). Ids must be unique."""
 
 
 @hookspec
-def strbench_metrics() -> list[Metric]:
+def strbench_metrics() -> list[Metric]:  # type: ignore[empty-body]
     """Return metrics computed on normalised (label, prediction, confidence) triples."""
 
 

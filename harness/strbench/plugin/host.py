@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pluggy
 
@@ -31,7 +31,6 @@ BUILTIN_PLUGINS = (
     "strbench.builtin.metrics",
 )
 
-T = TypeVar("T")
 
 
 @dataclass
@@ -49,7 +48,8 @@ class PluginInfo:
 
 def parse_plugin_args(values: Sequence[str]) -> tuple[list[str], list[str]]:
     """Split ``-p`` values into (blocked names from ``no:NAME``, modules to load)."""
-    blocked, load = [], []
+    blocked: list[str] = []
+    load: list[str] = []
     for value in values:
         for item in value.split(","):
             item = item.strip()
@@ -153,9 +153,9 @@ class PluginHost:
 
     # -- collection ------------------------------------------------------------------------
 
-    def _collect(self, hook_name: str, expected: type[T], what: str) -> list[tuple[str, T]]:
+    def _collect(self, hook_name: str, expected: type[Any], what: str) -> list[tuple[str, Any]]:
         caller = getattr(self.pm.hook, hook_name)
-        out: list[tuple[str, T]] = []
+        out: list[tuple[str, Any]] = []
         for impl in caller.get_hookimpls():  # registration order
             plugin_name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
             info = self._info.setdefault(plugin_name, PluginInfo(name=plugin_name, source="object"))
@@ -175,10 +175,10 @@ class PluginHost:
                 out.append((plugin_name, item))
         return out
 
-    def _named(self, hook_name: str, expected: type[T], key: str, what: str) -> dict[str, T]:
+    def _named(self, hook_name: str, expected: type[Any], key: str, what: str) -> dict[str, Any]:
         if hook_name in self._cache:
             return self._cache[hook_name]
-        named: dict[str, T] = {}
+        named: dict[str, Any] = {}
         owner: dict[str, str] = {}
         for plugin_name, item in self._collect(hook_name, expected, what):
             ident = getattr(item, key)

@@ -47,7 +47,7 @@ class Row:
     group_weighted: float | None
     group_mean: float | None
     group_complete: bool
-    perf: dict[str, Any] = field(default_factory=dict)
+    perf: dict[str, Any] = field(default_factory=dict)  # column -> number ("perf device": a label)
     notes: list[str] = field(default_factory=list)
     suite: str | None = None
     cased: bool = False  # the protocol keeps case
@@ -103,7 +103,7 @@ def attach_perf(row: Row, record: dict[str, Any]) -> None:
     """Give ``row`` the speed columns of ``record``'s perf section and the device they were measured on."""
     from strbench.perf.summary import leaderboard_columns
 
-    row.perf = leaderboard_columns(record["perf"])
+    row.perf = dict(leaderboard_columns(record["perf"]))
     row.perf["perf device"] = perf_device_label(record["perf"])
 
 
@@ -159,7 +159,7 @@ class Layout:
 
 def suite_layout(rows: Iterable[Row], suites: Mapping[str, BenchmarkSuite]) -> Layout:
     """The :class:`Layout` of ``rows`` from the suites their records ran (in order of appearance)."""
-    versions = [v for name in dict.fromkeys(r.suite for r in rows) if name in suites
+    versions = [v for name in dict.fromkeys(r.suite for r in rows) if name is not None and name in suites
                 for v in suites[name].versions]
     return Layout(order=tuple(dict.fromkeys(v.name for v in versions)),
                   case_notes=tuple(dict.fromkeys((v.name, v.case_note) for v in versions if v.case_note)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -246,7 +246,7 @@ def check_problem_images(recognizer: Recognizer, folder: Path, good_image: bytes
 def check_unsupported(algorithm: Algorithm, variant: str, recognizer: Recognizer, tmp: Path) -> None:
     """Operations the capabilities do not declare raise :class:`strbench.NotSupportedError`."""
     caps = algorithm.capabilities
-    calls = []
+    calls: list[tuple[str, Callable[[], object]]] = []
     if not caps.train:
         calls.append(("train", lambda: algorithm.train(variant, {})))
     if "onnx" not in caps.export:

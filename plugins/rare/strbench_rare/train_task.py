@@ -113,7 +113,8 @@ class RareTrainTask(TrainTask):
         return loss
 
     def param_groups(self, cfg: TrainConfig) -> list[dict[str, Any]]:
-        slow, normal = [], []
+        slow: list[torch.nn.Parameter] = []
+        normal: list[torch.nn.Parameter] = []
         for name, param in self.model.named_parameters():
             if param.requires_grad:
                 (slow if name in TPS_SLOW_PARAMS else normal).append(param)
