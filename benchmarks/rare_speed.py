@@ -93,7 +93,7 @@ def build_recognizer(row: str, variant: str, workdir: Path):
     facts["export_s"] = time.perf_counter() - start
     import onnxruntime
 
-    from strbench.export import onnx_session
+    from strbench.weights.export import onnx_session
     from strbench_rare.recognizer import OnnxRareRecognizer
 
     facts["onnxruntime"] = onnxruntime.__version__

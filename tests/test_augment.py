@@ -12,8 +12,8 @@ import pytest
 
 from strbench.data.loader import make_loader, open_dataset
 from strbench.errors import UsageError
+from strbench.plugin.types import InputSpec
 from strbench.training.augment import OPS, PRESETS, Augmenter, AugmentPolicy, OpSpec, resolve_augmenter
-from strbench.types import InputSpec
 
 ACTIVE = [name for name, policy in PRESETS.items() if policy.ops]
 DEGENERATE = [(1, 1), (3, 200), (300, 6), (2, 2), (1, 50), (50, 1), (4, 4)]

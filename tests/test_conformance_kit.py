@@ -22,11 +22,11 @@ from conformance_fakes import (
 )
 
 import strbench
-from strbench.plugins import PluginHost
+from strbench.plugin.host import PluginHost
+from strbench.plugin.types import InputSpec
 from strbench.testing import checks
 from strbench.testing.conformance import ConformanceTests
 from strbench.testing.samples import conformance_samples, make_batch, render_word
-from strbench.types import InputSpec
 
 TESTS = Path(__file__).resolve().parent
 

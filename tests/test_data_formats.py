@@ -16,7 +16,7 @@ from strbench.data.lmdb_format import LmdbFormat, LmdbSource
 from strbench.data.loader import decode_image, make_loader, open_dataset
 from strbench.data.suite import locate
 from strbench.errors import DataError, SampleError
-from strbench.types import InputSpec
+from strbench.plugin.types import InputSpec
 
 FORMATS = {"lmdb": LmdbFormat(), "folder": FolderFormat()}
 SPEC = InputSpec(height=32, max_width=100, resize="stretch", channels="RGB")

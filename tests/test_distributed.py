@@ -14,7 +14,7 @@ import torch
 
 from strbench.data import default_set
 from strbench.training.distributed import DistContext, context_from_env, rank_indices
-from strbench.weights import load_weights
+from strbench.weights.io import load_weights
 
 SCRIPT = Path(__file__).parent / "ddp" / "tiny_task.py"
 

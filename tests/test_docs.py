@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from strbench import hookspecs
+from strbench.plugin import hookspecs
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "plugin_hooks.md"
 HOOKS = [name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("strbench_")]

@@ -1,4 +1,4 @@
-"""Tests for strbench.download against a local HTTP server (with and without Range support)."""
+"""Tests for strbench.weights.download against a local HTTP server (with and without Range support)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from strbench.download import cached_path, fetch
 from strbench.errors import DataError, UsageError
+from strbench.weights.download import cached_path, fetch
 
 PAYLOAD = os.urandom(300_000)
 DIGEST = hashlib.sha256(PAYLOAD).hexdigest()
@@ -149,9 +149,9 @@ class _ReleaseAlgorithm:
     """Just enough of an Algorithm to resolve a release alias (conversion copies the bytes)."""
 
     def __init__(self, url: str) -> None:
-        from strbench.algorithm import Algorithm
-        from strbench.releases import WeightsRelease
-        from strbench.types import InputSpec, Variant
+        from strbench.plugin.algorithm import Algorithm
+        from strbench.plugin.types import InputSpec, Variant
+        from strbench.weights.releases import WeightsRelease
 
         outer = self
 
@@ -174,7 +174,7 @@ class _ReleaseAlgorithm:
 
 
 def test_release_alias_downloads_converts_once_and_is_identified(server, tmp_path, monkeypatch):
-    from strbench.weights_identity import describe_weights
+    from strbench.weights.identity import describe_weights
 
     monkeypatch.setenv("STRBENCH_CACHE", str(tmp_path))
     fake = _ReleaseAlgorithm(server.url)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from strbench.cli.main import main
-from strbench.records import load_record, read_predictions
+from strbench.run.records import load_record, read_predictions
 
 SUBSETS = {  # shared layout label file -> (folder name in the subset root, clovaai LMDB name, samples)
     "IIIT5K_3000/gt_cased.txt": ("IIIT5K_3000", "IIIT5k_3000", 40),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from strbench.plugins import PluginHost
+from strbench.plugin.host import PluginHost
 from strbench.testing.conformance import ConformanceTests
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "example_plugin"

@@ -1,4 +1,4 @@
-"""Tests for strbench.export: ONNX export of a TPS-like + LSTM + greedy-loop module, sessions, diffs."""
+"""Tests for strbench.weights.export: ONNX export of a TPS-like + LSTM + greedy-loop module, sessions, diffs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from strbench.errors import DataError, NotSupportedError
-from strbench.export import export_onnx, max_abs_diff, onnx_session
+from strbench.weights.export import export_onnx, max_abs_diff, onnx_session
 
 
 class _Recognizer(nn.Module):

@@ -1,4 +1,4 @@
-"""Tests for strbench.paddle: real ``paddle.save`` files, release archives, refused malicious pickles.
+"""Tests for strbench.weights.paddle: real ``paddle.save`` files, release archives, refused malicious pickles.
 
 The ``paddle_tiny*.pdparams`` fixtures and the expected arrays in ``paddle_tiny.npz`` were written
 by ``tests/fixtures/make_paddle_fixture.py`` with PaddlePaddle 3.3.1.
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from strbench.errors import DataError
-from strbench.paddle import NAME_TABLE_KEY, SPLIT_INFO_KEY, read_pdparams
+from strbench.weights.paddle import NAME_TABLE_KEY, SPLIT_INFO_KEY, read_pdparams
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

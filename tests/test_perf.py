@@ -18,15 +18,15 @@ from strbench import Batch, InputSpec, Prediction, Recognizer
 from strbench.cli.main import main
 from strbench.data.base import RawSample, SampleSource
 from strbench.errors import SampleError, UsageError
-from strbench.leaderboard import collect_rows
 from strbench.perf import PerfConfig, measure_recognizer
 from strbench.perf.clock import Clock
 from strbench.perf.flops import count_forward, coverage, recognizer_flops
 from strbench.perf.measure import is_out_of_memory
-from strbench.perf.plot import speed_accuracy_png
 from strbench.perf.stats import percentile, summarize_ms
 from strbench.perf.summary import GFLOPS, LATENCY, THROUGHPUT, leaderboard_columns
-from strbench.records import load_record
+from strbench.report.leaderboard import collect_rows
+from strbench.report.plots import speed_accuracy_png
+from strbench.run.records import load_record
 
 SPEC = InputSpec(height=8, max_width=32, channels="RGB", pad_to="batch")
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from strbench.errors import UsageError
-from strbench.plugins import BUILTIN_PLUGINS, PluginHost, parse_plugin_args
+from strbench.plugin.host import BUILTIN_PLUGINS, PluginHost, parse_plugin_args
 
 GOOD = "dummy_plugin"
 

@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from strbench.metrics import (
-    BUILTIN_METRICS,
+from strbench.builtin.metrics import METRICS as BUILTIN_METRICS
+from strbench.builtin.protocols import PROTOCOLS as BUILTIN_PROTOCOLS
+from strbench.run.metrics import (
     Scored,
     char_precision,
     char_recall,
@@ -15,8 +16,7 @@ from strbench.metrics import (
     one_minus_ned,
     word_accuracy,
 )
-from strbench.protocols import BUILTIN_PROTOCOLS
-from strbench.scoring import SamplePrediction, averages, score
+from strbench.run.scoring import SamplePrediction, averages, score
 
 P = {p.id: p for p in BUILTIN_PROTOCOLS}
 M = {m.name: m for m in BUILTIN_METRICS}

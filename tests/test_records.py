@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from strbench import leaderboard as lb
+from strbench.atomic import atomic_write_bytes
 from strbench.errors import DataError
-from strbench.records import SCHEMA, atomic_write_bytes, load_record, read_predictions, write_record
-from strbench.scoring import SamplePrediction
+from strbench.report import leaderboard as lb
+from strbench.run.records import SCHEMA, load_record, read_predictions, write_record
+from strbench.run.scoring import SamplePrediction
 
 
 def minimal_record(rid: str, acc: float, trained: bool = True) -> dict:
@@ -88,7 +89,7 @@ def test_speed_columns_come_from_the_newest_perf_run_of_the_same_model(tmp_path:
 
     (row,) = lb.collect_rows(tmp_path)  # subset runs give speed, never accuracy
     assert row.accuracy["IIIT5k_3000"] == 50.0
-    assert row.perf["img/s (best bs)"] == 900.0 and row.perf_source == "2026-03-01"
+    assert row.perf["img/s (best bs)"] == 900.0
     assert row.perf["perf device"] == "cuda:0 (TestGPU)"
     (cpu_row,) = lb.collect_rows(tmp_path, perf_device="cpu")
     assert cpu_row.perf["img/s (best bs)"] == 40.0 and cpu_row.perf["perf device"] == "cpu (TestCPU, 2 threads)"
@@ -99,7 +100,7 @@ def test_speed_columns_come_from_the_newest_perf_run_of_the_same_model(tmp_path:
 
 
 def test_plot_shows_one_protocol(tmp_path: Path) -> None:
-    from strbench.perf.plot import plot_protocol, speed_accuracy_png
+    from strbench.report.plots import plot_protocol, speed_accuracy_png
 
     base = {**minimal_record("2026-01-01", 50.0), "perf": perf_section("cpu", 40.0)}
     write_record(tmp_path, base, None)
@@ -115,7 +116,7 @@ def test_board_notes_appear_once_and_say_which_algorithms_ran_untrained(tmp_path
     from types import SimpleNamespace
 
     from strbench.cli.cmd_leaderboard import untrained_notes
-    from strbench.releases import WeightsRelease
+    from strbench.weights.releases import WeightsRelease
 
     write_record(tmp_path, {**minimal_record("2026-03-01", 0.0, trained=False),
                             "weights": {"name": "untrained", "trained": False}}, None)

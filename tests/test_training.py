@@ -20,7 +20,7 @@ from strbench.training import TrainConfig, TrainTask, train
 from strbench.training.checkpoint import load_checkpoint, rng_state, set_rng_state
 from strbench.training.data import ConcatSource, epoch_order
 from strbench.training.schedule import lr_factor
-from strbench.weights import load_weights, save_weights
+from strbench.weights.io import load_weights, save_weights
 
 CHARSET = "abcd"
 SPEC = InputSpec(height=8, max_width=16, resize="stretch", channels="RGB")
@@ -107,7 +107,7 @@ def datasets(monkeypatch):
         "mem:val": MemorySource(VAL_LABELS, "val"),
         "mem:val2": MemorySource(VAL_LABELS[:3], "val2"),
     }
-    monkeypatch.setattr("strbench.training.loop.open_dataset", lambda path: sources[str(path)])
+    monkeypatch.setattr("strbench.training.loop.open_dataset", lambda path, formats=None: sources[str(path)])
     return sources
 
 

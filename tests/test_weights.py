@@ -1,4 +1,4 @@
-"""Tests for strbench.weights: safetensors round trip, torch checkpoints, clear mismatch errors."""
+"""Tests for strbench.weights.io: safetensors round trip, torch checkpoints, clear mismatch errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from strbench.errors import DataError
-from strbench.weights import compare_state, load_into, load_weights, save_weights, sha256_file
+from strbench.weights.io import compare_state, load_into, load_weights, save_weights, sha256_file
 
 
 def _model() -> torch.nn.Module:

@@ -14,7 +14,19 @@ from typing import Any
 
 import torch
 
+from strbench.errors import UsageError
+
 PACKAGES = ("torch", "numpy", "pillow", "opencv-python-headless", "onnxruntime", "onnx", "pluggy", "rapidfuzz")
+
+
+def resolve_device(value: str) -> str:
+    """``auto`` -> ``cuda`` when CUDA is available, else ``cpu``; any other value is returned as
+    given, except that asking for CUDA on a machine without it is a :class:`UsageError`."""
+    if value == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if value.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(f"device {value!r} requested but CUDA is not available on this machine; use cpu")
+    return value
 
 
 def cpu_model() -> str:

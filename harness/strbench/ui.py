@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
-
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -14,8 +11,6 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-
-T = TypeVar("T")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -44,22 +39,6 @@ def progress() -> Progress:
         disable=_state["quiet"],
         transient=False,
     )
-
-
-def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-    """Iterate ``items`` with a progress bar."""
-    with progress() as bar:
-        task = bar.add_task(description, total=total if total is not None else _len(items))
-        for item in items:
-            yield item
-            bar.advance(task)
-
-
-def _len(items: Iterable[object]) -> int | None:
-    try:
-        return len(items)  # type: ignore[arg-type]
-    except TypeError:
-        return None
 
 
 def info(message: str) -> None:

@@ -8,8 +8,7 @@ from typing import Any
 import torch
 
 import strbench
-from strbench import Algorithm, Batch, InputSpec, Prediction, Recognizer, Variant
-from strbench.weights import load_into, load_weights
+from strbench import Algorithm, Batch, InputSpec, Prediction, Recognizer, Variant, load_into, load_weights
 from strbench_example import __version__
 from strbench_example.model import TinyCrnn
 

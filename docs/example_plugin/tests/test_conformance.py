@@ -1,6 +1,6 @@
 """Run the strbench conformance kit on this plugin: ``pytest tests`` (after ``pip install -e .``)."""
 
-from strbench.testing.conformance import ConformanceTests
+from strbench.testing import ConformanceTests
 
 
 class TestExampleCrnn(ConformanceTests):

@@ -20,7 +20,7 @@ from strbench.data.loader import open_dataset
 from strbench.data.suite import locate
 from strbench.data.validate import ValidationReport, count_samples, validate_path
 from strbench.errors import UsageError
-from strbench.plugins import PluginHost
+from strbench.plugin.host import PluginHost
 
 MAX_LISTED = 200
 
@@ -166,6 +166,7 @@ def _convert(args: argparse.Namespace, host: PluginHost) -> int:
         if dest is None:
             table.add_row(loc.version.name, str(loc.version.expected), "missing", "-", "-", "-")
             continue
+        assert loc.path is not None  # a destination is given only for a found version
         report = _convert_one(loc.path, dest, args, host, loc.version.name)
         reports.append(report)
         table.add_row(loc.version.name, str(loc.version.expected), escape(str(loc.path.relative_to(args.data_root))),

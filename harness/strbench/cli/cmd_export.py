@@ -9,7 +9,7 @@ from strbench import ui
 from strbench.cli.common import add_algorithm_args, resolve_device
 from strbench.data.loader import make_loader, open_dataset
 from strbench.errors import NotSupportedError
-from strbench.plugins import PluginHost
+from strbench.plugin.host import PluginHost
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,9 +34,9 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     if args.check_data is None:
         from strbench.data import default_set
 
-        source = open_dataset(default_set.path())
+        source = open_dataset(default_set.path(), host.dataset_formats())
     else:
-        source = open_dataset(args.check_data)
+        source = open_dataset(args.check_data, host.dataset_formats())
     n = min(args.check_samples, len(source))
     batch = next(iter(make_loader(source, recognizer.input_spec, batch_size=n, indices=range(n)))).batch
     result = algorithm.export(recognizer, args.format, args.output, batch)

@@ -11,10 +11,9 @@ import torch
 from strbench import ui
 from strbench.cli.common import add_algorithm_args, plugin_options, resolve_device
 from strbench.data.loader import decode_image
+from strbench.data.preprocess import make_batch
 from strbench.errors import SampleError
-from strbench.plugins import PluginHost
-from strbench.preprocess import collate, preprocess_image
-from strbench.types import Batch
+from strbench.plugin.host import PluginHost
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +37,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     failures = 0
     for start in range(0, len(args.images), args.batch_size):
         chunk = args.images[start : start + args.batch_size]
-        keys, arrays, widths, raws = [], [], [], []
+        keys, images = [], []
         for path in chunk:
             try:
                 rgb = decode_image(path.read_bytes(), str(path))
@@ -47,15 +46,10 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
                 ui.error(f"{path}: {exc.reason if isinstance(exc, SampleError) else exc}")
                 continue
             keys.append(str(path))
-            if spec.resize == "none":
-                raws.append(rgb)
-            else:
-                chw, unclamped = preprocess_image(rgb, spec)
-                arrays.append(chw)
-                widths.append(unclamped)
+            images.append(rgb)
         if not keys:
             continue
-        batch = Batch(keys=keys, raw=raws) if spec.resize == "none" else collate(keys, arrays, widths, spec)
+        batch = make_batch(images, spec, keys)
         with torch.inference_mode():
             preds = recognizer.predict(batch.to(recognizer.device))
         for key, pred in zip(keys, preds, strict=True):

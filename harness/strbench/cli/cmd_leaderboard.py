@@ -7,11 +7,11 @@ from pathlib import Path
 
 from rich.table import Table
 
-from strbench import leaderboard as lb
 from strbench import ui
+from strbench.atomic import atomic_write_bytes
 from strbench.errors import UsageError
-from strbench.plugins import PluginHost
-from strbench.records import atomic_write_bytes
+from strbench.plugin.host import PluginHost
+from strbench.report import leaderboard as lb
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,29 +57,30 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     if not rows:
         ui.warn(f"no records found under {args.results_dir}")
     extra = untrained_notes(host, rows)
+    layout = lb.suite_layout(rows, host.suites())
     plot_png = None
     if args.plot or args.format == "html":
-        from strbench.perf.plot import speed_accuracy_png
+        from strbench.report.plots import speed_accuracy_png
 
         plot_png = speed_accuracy_png(rows, args.group)
         if args.plot and plot_png:
             atomic_write_bytes(args.plot, plot_png)
     if args.format == "terminal":
-        header, cells = lb.table(rows, args.group)
+        header, cells = lb.table(rows, args.group, layout)
         table = Table(title="strbench leaderboard")
         for col in header:
             table.add_column(col, overflow="fold")
         for row in cells:
             table.add_row(*row)
         ui.console.print(table)
-        for note in [*lb.notes(rows, args.group), *extra]:
+        for note in [*lb.notes(rows, args.group, layout), *extra]:
             ui.console.print(f"- {note}")
         return 0
-    text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra),
-            "html": lambda: lb.to_html(rows, args.group, plot_png, extra),
-            "csv": lambda: lb.to_csv(rows, args.group)}[args.format]()
+    text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra, layout),
+            "html": lambda: lb.to_html(rows, args.group, plot_png, extra, layout),
+            "csv": lambda: lb.to_csv(rows, args.group, layout)}[args.format]()
     if args.update_readme:
-        update_readme(args.update_readme, lb.to_markdown(rows, args.group, extra))
+        update_readme(args.update_readme, lb.to_markdown(rows, args.group, extra, layout))
     if args.output:
         atomic_write_bytes(args.output, text.encode("utf-8"))
         ui.info(f"written: {args.output}")

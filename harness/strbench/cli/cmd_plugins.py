@@ -8,8 +8,8 @@ import json
 from rich.table import Table
 
 from strbench import ui
-from strbench.plugins import PluginHost
-from strbench.types import to_jsonable
+from strbench.plugin.host import PluginHost
+from strbench.plugin.types import to_jsonable
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 from strbench import ui
-from strbench.plugins import PluginHost
-from strbench.records import atomic_write_bytes, load_record
-from strbench.report import print_run_summary
-from strbench.rescore import rescore_record
+from strbench.atomic import atomic_write_bytes
+from strbench.plugin.host import PluginHost
+from strbench.report.rescore import rescore_record
+from strbench.report.terminal import print_run_summary
+from strbench.run.records import load_record
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 from strbench import ui
 from strbench.cli.cmd_bench import add_perf_args, perf_options
 from strbench.cli.common import add_algorithm_args, plugin_options, resolve_device
-from strbench.plugins import PluginHost
-from strbench.report import print_run_summary
-from strbench.runinfo import RunInfo
-from strbench.runner import run_benchmark
+from strbench.perf.config import PRECISIONS
+from strbench.plugin.host import PluginHost
+from strbench.report.terminal import print_run_summary
+from strbench.run.runinfo import RunInfo
+from strbench.run.runner import run_benchmark
 
 
 def add_run_args(p: argparse.ArgumentParser) -> None:
@@ -23,7 +24,7 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--protocol", help="evaluation protocol id (default: the plugin's default, e.g. lower36)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes (default 2)")
-    p.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32")
+    p.add_argument("--precision", choices=PRECISIONS, default="fp32")
     p.add_argument("--backend", choices=("torch", "onnx"), default="torch",
                    help="torch: the plugin's model; onnx: export and run through ONNX Runtime")
     p.add_argument("--onnx-model", type=Path, help="with --backend onnx: use this exported model")

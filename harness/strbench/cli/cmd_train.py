@@ -8,7 +8,7 @@ from pathlib import Path
 from strbench import ui
 from strbench.cli.common import add_algorithm_args, parse_overrides, resolve_device
 from strbench.errors import NotSupportedError
-from strbench.plugins import PluginHost
+from strbench.plugin.host import PluginHost
 from strbench.training.recipes import load_recipe
 
 

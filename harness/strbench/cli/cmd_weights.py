@@ -9,8 +9,8 @@ from pathlib import Path
 
 from strbench import ui
 from strbench.errors import NotSupportedError
-from strbench.plugins import PluginHost
-from strbench.types import to_jsonable
+from strbench.plugin.host import PluginHost
+from strbench.plugin.types import to_jsonable
 
 
 def register(sub: argparse._SubParsersAction) -> None:

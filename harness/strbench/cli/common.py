@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import torch
-
+from strbench.environment import resolve_device  # noqa: F401  (the commands import it from here)
 from strbench.errors import UsageError
 
 
@@ -18,14 +17,6 @@ def add_algorithm_args(parser: argparse.ArgumentParser, *, weights: bool = True)
         parser.add_argument("--weights", metavar="PATH", help="weights file (or an alias the plugin documents); "
                                                                "default: the variant's default, else untrained")
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default)")
-
-
-def resolve_device(value: str) -> str:
-    if value == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if value.startswith("cuda") and not torch.cuda.is_available():
-        raise UsageError(f"--device {value} requested but CUDA is not available on this machine; use --device cpu")
-    return value
 
 
 def plugin_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -11,18 +11,19 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from strbench import __version__
 from strbench.errors import StrbenchError
-from strbench.plugins import PluginHost, parse_plugin_args
+from strbench.plugin.host import PluginHost, parse_plugin_args, use_host
 
 COMMANDS = (
     "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "rescore", "plugins",
 )
 
 
-def _command_modules() -> list[tuple[str, object]]:
-    found = []
+def _command_modules() -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
     for name in COMMANDS:
         try:
             found.append((name, importlib.import_module(f"strbench.cli.cmd_{name}")))
@@ -53,7 +54,7 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, only results and errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in _command_modules():
-        module.register(sub)  # type: ignore[attr-defined]
+        module.register(sub)
         command_parser = sub.choices[name]
         before = {action.dest for action in command_parser._actions}
         host.addoption(command_parser, name)
@@ -72,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser(host)
         args = parser.parse_args(argv)
         ui.configure(quiet=args.quiet)
-        return int(args.func(args, host) or 0)
+        with use_host(host):
+            return int(args.func(args, host) or 0)
     except StrbenchError as exc:
         ui.error(str(exc))
         return exc.exit_code

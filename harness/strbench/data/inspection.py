@@ -83,7 +83,9 @@ def _bucket_name(lo: int, hi: int | None) -> str:
 
 def label_stats(source: SampleSource, stats: DatasetStats, advance: Callable[[int], None] | None = None) -> None:
     """Fill the label length and charset fields of ``stats`` from every label of ``source``."""
-    lengths, chars, labels_with = [], Counter(), Counter()
+    lengths: list[int] = []
+    chars: Counter[str] = Counter()
+    labels_with: Counter[str] = Counter()
     for index in range(len(source)):
         try:
             label = source.label(index)
@@ -102,7 +104,7 @@ def label_stats(source: SampleSource, stats: DatasetStats, advance: Callable[[in
     stats.longer_than_25 = sum(n > LONG_LABEL for n in lengths)
     stats.distinct_chars = len(chars)
     stats.charset = "".join(sorted(chars))
-    by_class = Counter()
+    by_class: Counter[str] = Counter()
     for ch, count in chars.items():
         by_class[char_class(ch)] += count
     stats.char_counts = {name: by_class[name] for name in CHAR_CLASSES}

@@ -18,23 +18,26 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from strbench.data.base import DatasetFormat, SampleSource
-from strbench.data.folder import FolderFormat
-from strbench.data.lmdb_format import LmdbFormat
+from strbench.data.preprocess import collate_prepared, prepare
 from strbench.errors import DataError, SampleError
-from strbench.preprocess import collate, preprocess_image
-from strbench.types import Batch, InputSpec
+from strbench.plugin.types import Batch, InputSpec
 
-BUILTIN_FORMATS: tuple[DatasetFormat, ...] = (LmdbFormat(), FolderFormat())
 WORKER_TIMEOUT_S = 600
 Augment = Callable[[np.ndarray, int, int], np.ndarray]
 
 
 def open_dataset(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[str, DatasetFormat] | None = None) -> SampleSource:
-    """Open ``path`` with the first format that recognises it (LMDB, then folder/label file)."""
+    """Open ``path`` with the first of ``formats`` that recognises it (default: the dataset formats
+    of the current plugin host, :func:`strbench.plugin.host.current_host`: LMDB, folder/label
+    file and any a plugin registers)."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"dataset not found: {path}")
-    candidates = list(formats.values() if isinstance(formats, Mapping) else formats or BUILTIN_FORMATS)
+    if formats is None:
+        from strbench.plugin.host import current_host
+
+        formats = current_host().dataset_formats()
+    candidates = list(formats.values() if isinstance(formats, Mapping) else formats)
     for fmt in candidates:
         if fmt.detect(path):
             return fmt.open(path)
@@ -85,15 +88,12 @@ class _SampleDataset(torch.utils.data.Dataset):
             rgb = decode_image(sample.image, sample.key)
             if self.augment is not None:
                 rgb = self.augment(rgb, self.epoch, index)
-            if self.spec.resize == "none":
-                return ("ok", index, sample.key, sample.label, None, 0, rgb)
-            chw, unclamped = preprocess_image(rgb, self.spec)
-            return ("ok", index, sample.key, sample.label, chw, unclamped, None)
+            return ("ok", index, sample.key, sample.label, prepare(rgb, self.spec))
         except SampleError as exc:
-            return ("skip", index, exc.key, exc.reason, None, 0, None)
+            return ("skip", index, exc.key, exc.reason, None)
         except Exception as exc:  # a preprocessing bug must name the sample, not kill the worker
             key = _safe_key(self.source, index)
-            return ("skip", index, key, f"preprocessing failed: {type(exc).__name__}: {exc}", None, 0, None)
+            return ("skip", index, key, f"preprocessing failed: {type(exc).__name__}: {exc}", None)
 
 
 def _safe_key(source: SampleSource, index: int) -> str:
@@ -110,11 +110,7 @@ class _Collate:
     def __call__(self, items: list[tuple[Any, ...]]) -> LoadedBatch:
         ok = [it for it in items if it[0] == "ok"]
         skipped = [(it[2], it[3]) for it in items if it[0] == "skip"]
-        keys = [it[2] for it in ok]
-        if self.spec.resize == "none":
-            batch = Batch(keys=keys, raw=[it[6] for it in ok])
-        else:
-            batch = collate(keys, [it[4] for it in ok], [it[5] for it in ok], self.spec)
+        batch = collate_prepared([it[2] for it in ok], [it[4] for it in ok], self.spec)
         return LoadedBatch(batch=batch, labels=[it[3] for it in ok], indices=[it[1] for it in ok], skipped=skipped)
 
 

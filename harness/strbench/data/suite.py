@@ -27,6 +27,9 @@ class DatasetVersion:
     folder_names: tuple[str, ...] = ()  # clovaai-style directory names (LMDB or folder)
     label_files: tuple[str, ...] = ()  # "<folder>/<label file>" layouts, in order of preference
     note: str = ""
+    #: What its labels mean for case-sensitive protocols (e.g. upper-case-only labels), shown under
+    #: leaderboards with case-sensitive rows.
+    case_note: str = ""
 
 
 @dataclass(frozen=True)

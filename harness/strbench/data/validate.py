@@ -58,7 +58,9 @@ def _check_image(report: ValidationReport, key: str, data: bytes) -> None:
 
 
 def _scan_lmdb_keys(txn) -> tuple[set[int], set[int], list[bytes]]:
-    images, labels, unknown = set(), set(), []
+    images: set[int] = set()
+    labels: set[int] = set()
+    unknown: list[bytes] = []
     for key in txn.cursor().iternext(keys=True, values=False):
         match = SAMPLE_KEY.match(key)
         if match:
@@ -107,8 +109,8 @@ def validate_lmdb(path: Path, advance: Advance | None = None) -> ValidationRepor
     for index in extra:
         report.add(f"{index:09d}", f"sample beyond num-samples={n}: num-samples is too small or the key is stray; "
                                    f"rebuild the LMDB")
-    for key in unknown:
-        report.add(key.decode("ascii", "backslashreplace"), "unknown key (not num-samples/image-/label-)")
+    for raw_key in unknown:
+        report.add(raw_key.decode("ascii", "backslashreplace"), "unknown key (not num-samples/image-/label-)")
     return report
 
 
@@ -128,6 +130,7 @@ def validate_folder(label_file: Path, advance: Advance | None = None) -> Validat
         where = f"{entry.key} ({label_file.name}:{entry.line})"
         if entry.problem:
             report.add(where, entry.problem)
+        assert entry.path is not None  # only entries with a problem lack a path
         resolved = entry.path.resolve()
         if resolved in first_line:
             report.add(where, f"duplicate image path, already listed on line {first_line[resolved]}; "

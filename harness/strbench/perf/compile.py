@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from strbench.types import Batch
+from strbench.plugin.types import Batch
 
 
 def calls_module(recognizer: Any, batch: Batch) -> bool:

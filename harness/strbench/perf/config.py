@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from strbench.errors import UsageError
+from strbench.run.evaluation import PRECISIONS as PRECISION_DTYPES
 
 COMPILE_MODES = ("none", "default", "reduce-overhead", "max-autotune")
-PRECISIONS = ("fp32", "fp16", "bf16")
+PRECISIONS = tuple(PRECISION_DTYPES)  # fp32, fp16, bf16
 GPU_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 CPU_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)
 

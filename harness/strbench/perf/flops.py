@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
-from strbench.types import Batch
+from strbench.plugin.types import Batch
 
 COUNTED = ("matrix products (mm, addmm, bmm, baddbmm, linear), convolutions, attention products "
            "(scaled_dot_product_attention and its fused kernels), recurrent layers (LSTM/GRU/RNN gate matrices "
@@ -101,7 +101,7 @@ def recognizer_flops(recognizer: Any, batches: Iterable[Batch]) -> dict[str, Any
     try:
         for batch in batches:
             on_device = batch.to(recognizer.device)
-            total, ops = count_forward(lambda b=on_device: recognizer.forward(b))
+            total, ops = count_forward(partial(recognizer.forward, on_device))
             totals.append(total)
             for k, v in ops.items():
                 by_op[k] = by_op.get(k, 0) + v
@@ -153,7 +153,7 @@ def _probes(device: torch.device) -> dict[str, tuple[Callable[[], Any], int]]:
 @cache
 def coverage(device: str = "cpu") -> dict[str, dict[str, Any]]:
     """Counted vs matmul-analytic FLOPs on small probes of the layers STR models use, on ``device``."""
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for name, (fn, expected) in _probes(torch.device(device)).items():
         try:
             counted, _ = count_forward(fn)

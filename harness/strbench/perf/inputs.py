@@ -8,9 +8,9 @@ import numpy as np
 
 from strbench.data.base import SampleSource
 from strbench.data.loader import decode_image
+from strbench.data.preprocess import make_batch
 from strbench.errors import DataError, SampleError
-from strbench.preprocess import collate, preprocess_image
-from strbench.types import Batch, InputSpec
+from strbench.plugin.types import Batch, InputSpec
 
 
 @dataclass
@@ -71,8 +71,5 @@ class Preprocessor:
 
     def batch(self, indices: list[int]) -> Batch:
         """``preprocess_image`` per image, then ``collate`` (raw RGB for ``resize="none"`` specs)."""
-        keys = [self.images.keys[i] for i in indices]
-        if not self.applicable:
-            return Batch(keys=keys, raw=[self.images.rgb[i] for i in indices])
-        done = [preprocess_image(self.images.rgb[i], self.spec) for i in indices]
-        return collate(keys, [d[0] for d in done], [d[1] for d in done], self.spec)
+        return make_batch([self.images.rgb[i] for i in indices], self.spec,
+                          [self.images.keys[i] for i in indices])

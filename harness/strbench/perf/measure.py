@@ -17,11 +17,8 @@ from typing import Any
 
 import torch
 
-from strbench.algorithm import Recognizer
 from strbench.data.base import SampleSource
 from strbench.environment import OtherCpuLoad, cpu_model
-from strbench.evaluation import autocast, resolve_protocol
-from strbench.metrics import BUILTIN_METRICS
 from strbench.perf import compile as compile_mod
 from strbench.perf.clock import Clock
 from strbench.perf.config import PerfConfig
@@ -30,12 +27,15 @@ from strbench.perf.inputs import PerfImages, Preprocessor, read_images
 from strbench.perf.memory import PeakMemory
 from strbench.perf.nvml import EnergyMeter, Nvml
 from strbench.perf.stats import summarize_ms
-from strbench.protocols import Protocol
-from strbench.scoring import SamplePrediction, score
+from strbench.plugin.algorithm import Recognizer
+from strbench.run.evaluation import autocast
+from strbench.run.metrics import Metric
+from strbench.run.protocols import Protocol
+from strbench.run.scoring import SamplePrediction, score
 
 SCHEMA = "strbench.perf/1"
 STAGES = {
-    "preprocess": "strbench.preprocess.preprocess_image per image + collate (CPU); image file decoding is not timed",
+    "preprocess": "strbench.data.preprocess.preprocess_image per image + collate (CPU); image file decoding is not timed",
     "forward": "host-to-device copy + Recognizer.forward (the model; ONNX Runtime session for ONNX recognizers)",
     "decode": "Recognizer.decode (outputs to strings and confidences)",
     "model_and_decode": "forward + decode: the headline latency and throughput",
@@ -198,9 +198,10 @@ def sweep(runner: _Runner, cfg: PerfConfig, compiled: bool, nvml: Nvml | None) -
                      "memory": best["memory"]} if best else None}
 
 
-def accuracy(preds: list[SamplePrediction], reference: list[SamplePrediction] | None, protocol: Protocol) -> dict[str, Any]:
+def accuracy(preds: list[SamplePrediction], reference: list[SamplePrediction] | None, protocol: Protocol,
+             word_accuracy: Metric) -> dict[str, Any]:
     """Word accuracy on the perf images, and its delta and agreement against fp32 eager."""
-    metrics = {m.name: m for m in BUILTIN_METRICS if m.name == "word_accuracy"}
+    metrics = {"word_accuracy": word_accuracy}
     acc = score(preds, protocol, metrics).metrics.get("word_accuracy")
     out: dict[str, Any] = {"protocol": protocol.key, "images": len(preds), "word_accuracy": acc,
                            "prediction_length_mean": round(sum(len(p.prediction) for p in preds) / max(1, len(preds)), 3)}
@@ -236,10 +237,19 @@ def _load_average() -> list[float] | None:
 
 
 def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfConfig, *,
-                       protocol: Protocol | str = "lower36", dataset: str | None = None, backend: str = "torch",
+                       protocol: Protocol | str = "lower36", word_accuracy: Metric | None = None,
+                       dataset: str | None = None, backend: str = "torch",
                        clock: Clock | None = None, on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run the whole protocol on the first ``cfg.images`` readable images of ``source``."""
-    protocol = resolve_protocol(protocol)
+    """Run the whole protocol on the first ``cfg.images`` readable images of ``source``.
+
+    The accuracy check scores under ``protocol`` with the ``word_accuracy`` metric; a protocol id
+    and a missing metric are resolved through the current plugin host."""
+    if isinstance(protocol, str) or word_accuracy is None:
+        from strbench.plugin.host import current_host
+
+        host = current_host()
+        protocol = host.protocol(protocol) if isinstance(protocol, str) else protocol
+        word_accuracy = word_accuracy or host.metrics()["word_accuracy"]
     device = recognizer.device
     clock = clock or Clock(device)
     step = on_step or (lambda _msg: None)
@@ -271,7 +281,7 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
                         reference = preds
                     if reference is None:
                         reference = _Runner(recognizer, prep, clock, "fp32").predict_all(cfg.accuracy_batch_size)
-                    entry["accuracy"] = accuracy(preds, reference, protocol)
+                    entry["accuracy"] = accuracy(preds, reference, protocol, word_accuracy)
                     if nvml is not None:
                         entry["nvml_process_memory_mb"] = nvml.process_memory_mb()
                     configs.append(entry)
@@ -309,10 +319,10 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
 
 
 def measure_for_run(recognizer: Recognizer, source: SampleSource, info: Any, *,
-                    protocol: Protocol | str | None = None, dataset: str | None = None) -> dict[str, Any]:
+                    protocol: Protocol, word_accuracy: Metric, dataset: str | None = None) -> dict[str, Any]:
     """The ``perf`` section of a ``strbench run --perf`` record (options from ``info.perf_options``)."""
     cfg = PerfConfig.for_device(info.device, info.precision, info.batch_size, info.perf_options)
     from strbench import ui
 
-    return measure_recognizer(recognizer, source, cfg, protocol=protocol or info.protocol or "lower36",
+    return measure_recognizer(recognizer, source, cfg, protocol=protocol, word_accuracy=word_accuracy,
                               dataset=dataset, backend=info.backend, on_step=ui.info)

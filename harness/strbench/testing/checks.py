@@ -9,17 +9,25 @@ from __future__ import annotations
 import importlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from strbench.algorithm import Algorithm, Recognizer
 from strbench.data.base import SampleSource
 from strbench.data.loader import LoadedBatch, make_loader, open_dataset
 from strbench.errors import NotSupportedError, StrbenchError
-from strbench.plugins import PluginHost
+from strbench.plugin.algorithm import Algorithm, Recognizer
+from strbench.plugin.host import PluginHost
+from strbench.plugin.types import (
+    Batch,
+    Capabilities,
+    ExportResult,
+    InputSpec,
+    Prediction,
+    Variant,
+    to_jsonable,
+)
 from strbench.testing.samples import write_problem_dataset
-from strbench.types import Batch, Capabilities, ExportResult, InputSpec, Prediction, Variant, to_jsonable
 
 #: Batched and one-by-one confidences may differ by floating-point noise, never strings.
 CONFIDENCE_TOLERANCE = 1e-3
@@ -238,7 +246,7 @@ def check_problem_images(recognizer: Recognizer, folder: Path, good_image: bytes
 def check_unsupported(algorithm: Algorithm, variant: str, recognizer: Recognizer, tmp: Path) -> None:
     """Operations the capabilities do not declare raise :class:`strbench.NotSupportedError`."""
     caps = algorithm.capabilities
-    calls = []
+    calls: list[tuple[str, Callable[[], object]]] = []
     if not caps.train:
         calls.append(("train", lambda: algorithm.train(variant, {})))
     if "onnx" not in caps.export:

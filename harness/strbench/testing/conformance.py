@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from strbench.algorithm import Algorithm, Recognizer
 from strbench.data.loader import make_loader
-from strbench.plugins import PluginHost
+from strbench.plugin.algorithm import Algorithm, Recognizer
+from strbench.plugin.host import PluginHost
+from strbench.plugin.types import Prediction
 from strbench.testing import checks
 from strbench.testing.samples import ConformanceSamples, conformance_samples
-from strbench.types import Prediction
 
 
 class ConformanceTests:

@@ -14,8 +14,7 @@ from PIL import Image
 from strbench.data import default_set
 from strbench.data.base import SampleSource
 from strbench.data.loader import open_dataset
-from strbench.preprocess import collate, preprocess_image
-from strbench.types import Batch, InputSpec
+from strbench.data.preprocess import make_batch  # noqa: F401  (re-exported: older plugin tests)
 
 #: Environment variable naming the real benchmark root (``--strbench-data-root`` sets it).
 DATA_ROOT_ENV = "STRBENCH_DATA_ROOT"
@@ -104,12 +103,3 @@ def render_word(text: str, height: int = 64) -> np.ndarray:
     cv2.putText(img, text, (int(12 * scale), int(46 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 1.3 * scale,
                 (20, 20, 20), max(1, round(3 * scale)), cv2.LINE_AA)
     return img
-
-
-def make_batch(images: list[np.ndarray], spec: InputSpec) -> Batch:
-    """Preprocess and collate RGB images for ``spec`` exactly as the core loader does."""
-    keys = [f"image-{i}" for i in range(len(images))]
-    if spec.resize == "none":
-        return Batch(keys=keys, raw=list(images))
-    processed = [preprocess_image(img, spec) for img in images]
-    return collate(keys, [p[0] for p in processed], [p[1] for p in processed], spec)

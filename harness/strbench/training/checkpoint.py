@@ -10,9 +10,7 @@ optimizer steps) and every RNG (Python, numpy, torch CPU and CUDA).
 from __future__ import annotations
 
 import contextlib
-import os
 import random
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from strbench.atomic import atomic_path
 from strbench.errors import DataError
 
 FORMAT = "strbench-train-checkpoint"
@@ -70,15 +69,8 @@ def preserved_rng() -> Iterator[None]:
 
 def save_checkpoint(state: dict[str, Any], path: Path) -> None:
     """Write ``state`` (see :func:`strbench.training.loop.train`) atomically to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         torch.save({"format": FORMAT, "version": VERSION, **state}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from strbench.data.base import RawSample, SampleSource
-from strbench.types import Batch
+from strbench.plugin.types import Batch
 
 
 class ConcatSource(SampleSource):

@@ -14,14 +14,15 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from strbench import ui
+from strbench import environment, ui
 from strbench.data.base import SampleSource
 from strbench.data.loader import make_loader, open_dataset
 from strbench.errors import PluginError, StrbenchError, UsageError
+from strbench.plugin.types import TrainResult
 from strbench.training.augment import resolve_augmenter
 from strbench.training.checkpoint import (
     load_checkpoint,
@@ -46,8 +47,10 @@ from strbench.training.log import Throughput as _Throughput
 from strbench.training.log import TrainLog
 from strbench.training.schedule import make_optimizer, make_scheduler
 from strbench.training.task import TrainTask
-from strbench.types import TrainResult
-from strbench.weights import compare_state, load_into, load_weights, save_weights
+from strbench.weights.io import compare_state, load_into, load_weights, save_weights
+
+if TYPE_CHECKING:
+    from strbench.plugin.host import PluginHost
 
 LAST_CHECKPOINT = "last.ckpt"
 LOG_FILE = "train_log.jsonl"
@@ -97,11 +100,7 @@ def _check_task(task: Any) -> None:
 def resolve_device(device: str, ctx: DistContext | None = None) -> torch.device:
     """``auto`` -> CUDA when available, else CPU; asking for CUDA without it is an error. Under
     torchrun each process takes the GPU of its ``LOCAL_RANK``."""
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    resolved = torch.device(device)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise UsageError(f"device {device!r} requested but CUDA is not available; use device=cpu")
+    resolved = torch.device(environment.resolve_device(device))
     if resolved.type == "cuda" and ctx is not None and ctx.enabled and resolved.index is None:
         resolved = torch.device("cuda", ctx.local_rank)
     return resolved
@@ -136,11 +135,11 @@ def amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
     return torch.float16
 
 
-def _open_sources(paths: list[str], what: str, repeat: list[int] | None = None) -> SampleSource:
+def _open_sources(paths: list[str], what: str, formats: Any, repeat: list[int] | None = None) -> SampleSource:
     """``paths`` as one source, each repeated ``repeat[i]`` times (default once)."""
     if not paths:
         raise UsageError(f"no {what} given")
-    sources = [open_dataset(p) for p in paths]
+    sources = [open_dataset(p, formats) for p in paths]
     repeated = [s for s, k in zip(sources, repeat or [1] * len(sources)) for _ in range(k)]
     return repeated[0] if len(repeated) == 1 else ConcatSource(repeated)
 
@@ -166,7 +165,7 @@ def _init_from_weights(model: torch.nn.Module, path: str) -> None:
 class _Trainer:
     """State of one :func:`train` call; split into methods so each stays readable."""
 
-    def __init__(self, task: TrainTask, cfg: TrainConfig) -> None:
+    def __init__(self, task: TrainTask, cfg: TrainConfig, host: PluginHost) -> None:
         _check_task(task)
         if not cfg.output_dir:
             raise UsageError("no output_dir given for the training checkpoints and weights")
@@ -178,8 +177,12 @@ class _Trainer:
         if not self.dist.is_main:
             ui.configure(quiet=True)  # rank 0 reports for the job
         self.dtype = amp_dtype(cfg.amp, self.device)
-        self.train_source = _open_sources(cfg.train_data, "train_data", cfg.train_data_repeat)
-        self.val_sources = [open_dataset(p) for p in cfg.val_data] if self.dist.is_main else []
+        # protocols, metrics and dataset formats come from the plugin host, as in 'strbench run'
+        formats = host.dataset_formats()
+        if cfg.val_data:
+            self.val_protocol, self.val_metrics = host.protocol(cfg.val_protocol), host.metrics()
+        self.train_source = _open_sources(cfg.train_data, "train_data", formats, cfg.train_data_repeat)
+        self.val_sources = [open_dataset(p, formats) for p in cfg.val_data] if self.dist.is_main else []
         self.steps_per_epoch = len(self.train_source) // (cfg.batch_size * self.dist.world_size)
         if self.steps_per_epoch == 0:
             raise UsageError(
@@ -274,7 +277,7 @@ class _Trainer:
         """Sample-weighted word accuracy over ``val_data`` (rank 0); keeps ``best.safetensors``."""
         if self.recognizer is None or not self.dist.is_main:
             return None
-        from strbench.evaluation import evaluate_source
+        from strbench.run.evaluation import evaluate_source
 
         correct = total = 0.0
         per_source: dict[str, float] = {}
@@ -285,7 +288,8 @@ class _Trainer:
                     result = evaluate_source(
                         self.recognizer,
                         source,
-                        self.cfg.val_protocol,
+                        self.val_protocol,
+                        self.val_metrics,
                         batch_size=self.cfg.batch_size,
                         workers=self.cfg.workers,
                     )
@@ -506,10 +510,17 @@ class _Trainer:
             )
 
 
-def train(task: TrainTask, cfg: TrainConfig) -> TrainResult:
+def train(task: TrainTask, cfg: TrainConfig, host: PluginHost | None = None) -> TrainResult:
     """Train ``task`` as ``cfg`` says; write ``last.ckpt``, ``last.safetensors`` and (with
-    validation data) ``best.safetensors`` to ``cfg.output_dir``."""
-    trainer = _Trainer(task, cfg)
+    validation data) ``best.safetensors`` to ``cfg.output_dir``.
+
+    ``cfg`` names datasets and the validation protocol; they are opened and resolved through
+    ``host`` (default: :func:`strbench.plugin.host.current_host`, the running command's host)."""
+    if host is None:
+        from strbench.plugin.host import current_host
+
+        host = current_host()
+    trainer = _Trainer(task, cfg, host)
     try:
         return trainer.run()
     finally:

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import torch
 
-from strbench.types import Batch, InputSpec
+from strbench.plugin.types import Batch, InputSpec
 
 if TYPE_CHECKING:
-    from strbench.algorithm import Recognizer
+    from strbench.plugin.algorithm import Recognizer
     from strbench.training.config import TrainConfig
 
 

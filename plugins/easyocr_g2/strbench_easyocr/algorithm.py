@@ -6,9 +6,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from strbench import Algorithm, InputSpec, Variant
-from strbench.errors import UsageError
-from strbench.weights import load_into, load_weights
+from strbench import Algorithm, InputSpec, UsageError, Variant, load_into, load_weights
 from strbench_easyocr import __version__
 from strbench_easyocr.model import EasyOcrCrnn, strip_data_parallel
 from strbench_easyocr.recognizer import EasyOcrRecognizer

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-from strbench.types import Prediction
+from strbench import Prediction
 
 
 def greedy_decode(logits: torch.Tensor, classes: Sequence[str], ignore: Iterable[int] = ()) -> Prediction:

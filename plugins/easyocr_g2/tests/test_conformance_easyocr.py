@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from strbench.testing.conformance import ConformanceTests
+from strbench.testing import ConformanceTests
 
 if importlib.util.find_spec("strbench_easyocr") is None:
     pytest.skip("strbench-easyocr is not installed (pip install -e plugins/easyocr_g2)", allow_module_level=True)

@@ -10,8 +10,12 @@ import torch
 
 pytest.importorskip("strbench_easyocr", reason="install the plugin: pip install -e plugins/easyocr_g2")
 
-from strbench.errors import DataError, UsageError  # noqa: E402
-from strbench.testing.samples import make_batch, render_word  # noqa: E402
+from strbench import (  # noqa: E402
+    DataError,
+    UsageError,
+    make_batch,  # noqa: E402
+)
+from strbench.testing import render_word  # noqa: E402
 from strbench_easyocr import algorithm as algorithm_module  # noqa: E402
 from strbench_easyocr.algorithm import CHARSET, EasyOcr  # noqa: E402
 from strbench_easyocr.ctc import greedy_decode  # noqa: E402

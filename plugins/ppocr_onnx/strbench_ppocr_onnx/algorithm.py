@@ -7,8 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from strbench import Algorithm, InputSpec, Variant
-from strbench.errors import UsageError
+from strbench import Algorithm, InputSpec, UsageError, Variant
 from strbench_ppocr_onnx import __version__
 from strbench_ppocr_onnx.models import SMALL, TINY, ModelFiles, charset_of, model_path, read_onnx_charset
 from strbench_ppocr_onnx.recognizer import PpocrRecognizer

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from strbench.types import Prediction
+from strbench import Prediction
 
 
 def greedy_decode(probs: np.ndarray, classes: Sequence[str]) -> Prediction:

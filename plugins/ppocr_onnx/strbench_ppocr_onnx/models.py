@@ -12,7 +12,7 @@ from pathlib import Path
 
 import onnx
 
-from strbench.errors import UsageError
+from strbench import UsageError
 
 
 @dataclass(frozen=True)

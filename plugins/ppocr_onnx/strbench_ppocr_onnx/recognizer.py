@@ -11,8 +11,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from strbench import Batch, InputSpec, Prediction, Recognizer
-from strbench.errors import UsageError
+from strbench import Batch, InputSpec, Prediction, Recognizer, UsageError
 from strbench_ppocr_onnx.ctc import greedy_decode
 
 

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from strbench.testing.conformance import ConformanceTests
+from strbench.testing import ConformanceTests
 
 if importlib.util.find_spec("strbench_ppocr_onnx") is None:
     pytest.skip("strbench-ppocr-onnx is not installed (pip install -e plugins/ppocr_onnx)", allow_module_level=True)

@@ -7,8 +7,11 @@ import pytest
 
 pytest.importorskip("strbench_ppocr_onnx", reason="install the plugin: pip install -e plugins/ppocr_onnx")
 
-from strbench.errors import UsageError  # noqa: E402
-from strbench.testing.samples import make_batch, render_word  # noqa: E402
+from strbench import (
+    UsageError,  # noqa: E402
+    make_batch,  # noqa: E402
+)
+from strbench.testing import render_word  # noqa: E402
 from strbench_ppocr_onnx import models  # noqa: E402
 from strbench_ppocr_onnx.algorithm import PpocrOnnx, ctc_classes  # noqa: E402
 from strbench_ppocr_onnx.ctc import greedy_decode  # noqa: E402

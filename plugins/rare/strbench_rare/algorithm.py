@@ -8,9 +8,18 @@ from typing import Any
 
 import torch
 
-from strbench.algorithm import Algorithm, Recognizer
-from strbench.errors import NotSupportedError, UsageError
-from strbench.types import Batch, Capabilities, ExportResult, InputSpec, TrainResult, Variant
+from strbench import (
+    Algorithm,
+    Batch,
+    Capabilities,
+    ExportResult,
+    InputSpec,
+    NotSupportedError,
+    Recognizer,
+    TrainResult,
+    UsageError,
+    Variant,
+)
 from strbench_rare import __version__
 from strbench_rare.labels import CHARSET, DECODE_MODES, decode_probs
 from strbench_rare.recognizer import ONNX_INPUT, ONNX_OUTPUT, OnnxRareRecognizer, RareRecognizer
@@ -132,7 +141,7 @@ class RareAlgorithm(Algorithm):
     # -- training ----------------------------------------------------------------------------
 
     def train(self, variant: str, config: Mapping[str, Any]) -> TrainResult:
-        from strbench.training import TrainConfig, seed_everything, train
+        from strbench import TrainConfig, seed_everything, train
 
         v = self.variant(variant)
         tps_init = str(config.get("tps_init", "paddle"))
@@ -151,7 +160,7 @@ class RareAlgorithm(Algorithm):
     def export(self, recognizer: Recognizer, fmt: str, path: Path, check_batch: Batch | None) -> ExportResult:
         """ONNX with the TPS sampler (GridSample) and the unrolled 25-step decoder; input
         ``images`` ``(batch, 3, 32, 100)``, output ``probs`` ``(batch, 25, 38)``, dynamic batch."""
-        from strbench.export import export_onnx, max_abs_diff, onnx_session
+        from strbench import export_onnx, max_abs_diff, onnx_session
 
         if fmt != "onnx":
             raise NotSupportedError(f"rare exports only to onnx, not {fmt!r}")
@@ -176,7 +185,7 @@ class RareAlgorithm(Algorithm):
         )
 
     def load_exported(self, path: Path, fmt: str, variant: str, device: str = "cpu") -> Recognizer:
-        from strbench.export import onnx_session
+        from strbench import onnx_session
 
         if fmt != "onnx":
             raise NotSupportedError(f"rare runs exported onnx models only, not {fmt!r}")

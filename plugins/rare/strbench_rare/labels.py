@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from strbench.types import Prediction
+from strbench import Prediction
 
 CHARSET = "0123456789abcdefghijklmnopqrstuvwxyz"
 SOS = 0

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from strbench.errors import DataError
+from strbench import DataError
 from strbench_rare.model import RareModel
 
 _BN_RENAMES = {"_mean": "running_mean", "_variance": "running_var"}
@@ -37,7 +37,7 @@ def linear_weight_keys(model: nn.Module) -> set[str]:
 
 def convert_state(paddle_state: Mapping[str, np.ndarray], model: RareModel, source: str) -> dict[str, torch.Tensor]:
     """Map Paddle tensors to ``model``'s state-dict keys; raise :class:`DataError` naming ``source``
-    when the LSTM duplicates disagree. Shape/key checks are left to :func:`strbench.weights.load_into`."""
+    when the LSTM duplicates disagree. Shape/key checks are left to :func:`strbench.load_into`."""
     linear = linear_weight_keys(model)
     out: dict[str, torch.Tensor] = {}
     duplicates: dict[str, np.ndarray] = {}

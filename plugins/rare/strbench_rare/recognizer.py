@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from strbench.algorithm import Recognizer
-from strbench.types import Batch, Prediction, Variant
+from strbench import Batch, Prediction, Recognizer, Variant
 from strbench_rare.allocator import retain_freed_memory
 from strbench_rare.fast import FastRare
 from strbench_rare.labels import DecodeMode, decode_probs

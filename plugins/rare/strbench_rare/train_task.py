@@ -17,10 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from strbench.algorithm import Recognizer
-from strbench.training import TrainConfig, TrainTask
-from strbench.training.recipes import load_recipe
-from strbench.types import Batch, Variant
+from strbench import Batch, Recognizer, TrainConfig, TrainTask, Variant, load_recipe
 from strbench_rare.labels import EOS, NUM_CLASSES, SOS, encode_batch
 from strbench_rare.model import RareModel
 
@@ -116,7 +113,8 @@ class RareTrainTask(TrainTask):
         return loss
 
     def param_groups(self, cfg: TrainConfig) -> list[dict[str, Any]]:
-        slow, normal = [], []
+        slow: list[torch.nn.Parameter] = []
+        normal: list[torch.nn.Parameter] = []
         for name, param in self.model.named_parameters():
             if param.requires_grad:
                 (slow if name in TPS_SLOW_PARAMS else normal).append(param)

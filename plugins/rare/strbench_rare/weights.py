@@ -15,9 +15,7 @@ from typing import Any
 
 import torch
 
-from strbench.paddle import read_pdparams
-from strbench.releases import WeightsRelease
-from strbench.weights import load_into, load_weights, save_weights, sha256_file
+from strbench import WeightsRelease, load_into, load_weights, read_pdparams, save_weights, sha256_file
 from strbench_rare.model import RareModel, build_model
 from strbench_rare.paddle_weights import convert_state
 

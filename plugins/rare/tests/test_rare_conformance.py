@@ -3,7 +3,7 @@ inference, batch independence)."""
 
 from __future__ import annotations
 
-from strbench.testing.conformance import ConformanceTests
+from strbench.testing import ConformanceTests
 
 
 class TestRareConformance(ConformanceTests):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from strbench.types import Batch
+from strbench import Batch
 from strbench_rare.algorithm import RareAlgorithm
 from strbench_rare.model import build_model
 from strbench_rare.recognizer import RareRecognizer

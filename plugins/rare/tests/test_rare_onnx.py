@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from strbench.data.loader import make_loader, open_dataset
-from strbench.types import Batch
+from strbench import Batch, make_loader, open_dataset
 from strbench_rare.algorithm import RareAlgorithm
 
 FIXTURES = Path(__file__).parent / "fixtures"

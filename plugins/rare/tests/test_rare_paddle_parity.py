@@ -18,9 +18,7 @@ import torch
 from PIL import Image
 from safetensors import safe_open
 
-from strbench.preprocess import collate, preprocess_image
-from strbench.types import Batch
-from strbench.weights import sha256_file
+from strbench import Batch, collate, preprocess_image, sha256_file
 from strbench_rare.algorithm import RareAlgorithm
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -15,11 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from strbench.cli.main import main
-from strbench.releases import WeightsRelease
-from strbench.types import Batch
-from strbench.weights import sha256_file
-from strbench.weights_identity import describe_weights
+from strbench import Batch, WeightsRelease, describe_weights, sha256_file
+from strbench.testing import run_cli as main
 from strbench_rare.algorithm import RareAlgorithm
 from strbench_rare.weights import PADDLE_RELEASES
 

@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from strbench.data.loader import make_loader, open_dataset
-from strbench.training import TrainConfig, train
-from strbench.weights import load_weights
+from strbench import TrainConfig, load_weights, make_loader, open_dataset, train
 from strbench_rare.algorithm import PLUGIN_SETTINGS, RareAlgorithm
 from strbench_rare.labels import encode_batch
 from strbench_rare.model import build_model
@@ -151,8 +149,7 @@ def test_same_seed_same_initial_network(tmp_path: Path, rendered_words: Path) ->
 
 
 def test_recipes_resolve_with_stages_and_variants() -> None:
-    from strbench.errors import UsageError
-    from strbench.training.recipes import available_recipes, load_recipe
+    from strbench import UsageError, available_recipes, load_recipe
 
     assert {"paddle", "strbench-synth-real"} <= set(available_recipes(ALGO.recipe_dir))
     paddle = load_recipe(ALGO.recipe_dir, "paddle", "r34")
@@ -173,8 +170,7 @@ def test_recipes_resolve_with_stages_and_variants() -> None:
 def test_r34_loss_falls_on_real_crops_with_the_strbench_recipe(iiit5k_subset: Path, tmp_path: Path) -> None:
     """RARE-r34 through the same pipeline (recipe strbench-synth-real:finetune, CPU, fp32): the
     loss over 8 real crops falls within 30 steps."""
-    from strbench.training.log import read_log
-    from strbench.training.recipes import load_recipe
+    from strbench import load_recipe
 
     settings = load_recipe(ALGO.recipe_dir, "strbench-synth-real:finetune", "r34").settings | {
         "train_data": [str(iiit5k_subset)], "output_dir": str(tmp_path), "batch_size": 8, "max_steps": 30,
@@ -182,13 +178,13 @@ def test_r34_loss_falls_on_real_crops_with_the_strbench_recipe(iiit5k_subset: Pa
         "eval_every": 0, "workers": 0,
     }
     result = ALGO.train("r34", settings)
-    losses = [e["loss"] for e in read_log(tmp_path / "train_log.jsonl") if e["event"] == "train"]
+    losses = [e["loss"] for e in _log_events(tmp_path / "train_log.jsonl") if e["event"] == "train"]
     assert result.steps == 30 and len(losses) == 6
     assert losses[-1] < 0.8 * losses[0], losses
 
 
 def test_tps_init_identity_starts_at_the_rectangle(tmp_path: Path, rendered_words: Path) -> None:
-    from strbench.errors import UsageError
+    from strbench import UsageError
     from strbench_rare.tps import initial_fiducials, target_fiducials
 
     common = {"train_data": [str(rendered_words)], "batch_size": 4, "max_steps": 1, "device": "cpu", "amp": "off",
@@ -207,3 +203,9 @@ def test_labels_longer_than_the_decoder_are_rejected_not_batched() -> None:
     targets, kept = encode_batch(["a" * 23, "b" * 24, "c"])
     assert kept == [0, 2] and targets.shape == (2, 25)
     assert targets[0, 24].item() == 37  # eos in the last step
+
+
+def _log_events(path: Path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -19,9 +19,9 @@ from strbench import (
     Recognizer,
     TrainResult,
     Variant,
+    WeightsRelease,
+    load_recipe,
 )
-from strbench.releases import WeightsRelease
-from strbench.training.recipes import load_recipe
 from strbench_robustscanner import __version__
 from strbench_robustscanner.labels import Vocabulary, dict90
 from strbench_robustscanner.network import NetworkConfig, RobustScanner
@@ -106,10 +106,10 @@ class RobustScannerAlgorithm(Algorithm):
 
     def load_state(self, model: RobustScanner, weights: Path) -> None:
         """Load a strbench weights file, or convert a PaddleOCR ``.pdparams``/``.tar`` on the fly."""
-        from strbench.weights import load_into, load_weights
+        from strbench import load_into, load_weights
 
         if weights.suffix.lower() in PADDLE_WEIGHT_SUFFIXES:
-            from strbench.paddle import read_pdparams
+            from strbench import read_pdparams
             from strbench_robustscanner.paddle_import import convert_state_dict
 
             state = convert_state_dict(read_pdparams(weights), model, source=str(weights))
@@ -140,7 +140,7 @@ class RobustScannerAlgorithm(Algorithm):
             }
         identity: dict[str, Any] = {"name": str(weights), "trained": True}
         if weights.suffix == ".safetensors" and weights.is_file():
-            from strbench.weights import load_weights
+            from strbench import load_weights
 
             _, meta = load_weights(weights)
             if meta.get("source_sha256"):
@@ -149,8 +149,7 @@ class RobustScannerAlgorithm(Algorithm):
         return identity
 
     def import_weights(self, variant: str, source: Path, dest: Path) -> dict[str, Any]:
-        from strbench.paddle import read_pdparams
-        from strbench.weights import save_weights, sha256_file
+        from strbench import read_pdparams, save_weights, sha256_file
         from strbench_robustscanner.paddle_import import conversion_facts, convert_state_dict
 
         source, dest = Path(source), Path(dest)

@@ -12,6 +12,8 @@ paths give the same result:
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -125,7 +127,7 @@ class RobustScannerHead(nn.Module):
 
     # -- shared pieces ---------------------------------------------------------------------
 
-    def _context(self, feat: torch.Tensor, valid_ratios: torch.Tensor | None) -> dict[str, torch.Tensor | None]:
+    def _context(self, feat: torch.Tensor, valid_ratios: torch.Tensor | None) -> dict[str, Any]:
         """Keys, values, mask and the position glimpses (``(B, max_len, D)``) of a feature map."""
         out_enc = self.encoder(feat)
         n, c_enc, h, w = out_enc.shape

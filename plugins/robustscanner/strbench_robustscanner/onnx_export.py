@@ -41,7 +41,7 @@ class ExportGraph(nn.Module):
 def export(
     algorithm: RobustScannerAlgorithm, recognizer: Recognizer, fmt: str, path: Path, check_batch: Batch | None
 ) -> ExportResult:
-    from strbench.export import export_onnx, max_abs_diff
+    from strbench import export_onnx, max_abs_diff
 
     if fmt != "onnx":
         raise NotSupportedError(f"robustscanner exports to 'onnx' only, not {fmt!r}")
@@ -80,7 +80,7 @@ class OnnxRecognizer(Recognizer):
     """Runs the exported graph with ONNX Runtime; decoding as the eager recognizer."""
 
     def __init__(self, path: Path, vocab: Vocabulary, input_spec: Any, device: str = "cpu") -> None:
-        from strbench.export import onnx_session
+        from strbench import onnx_session
 
         self.session = onnx_session(path, device)
         self.path = Path(path)

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from strbench.errors import DataError
+from strbench import DataError
 from strbench_robustscanner.network import RobustScanner
 
 _CELL_COPY = re.compile(r"^(?P<rnn>.+)\.(?P<layer>\d+)\.cell\.(?P<name>weight_ih|weight_hh|bias_ih|bias_hh)$")

@@ -15,7 +15,7 @@ def require_ratios(batch: Batch) -> torch.Tensor:
     if batch.valid_ratios is None:
         raise UsageError(
             "RobustScanner needs Batch.valid_ratios (the attention mask of padded columns); "
-            "build batches with strbench.preprocess.collate or the data loader"
+            "build batches with strbench.make_batch or strbench.make_loader"
         )
     return batch.valid_ratios
 

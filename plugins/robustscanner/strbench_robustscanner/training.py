@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from strbench import Batch, InputSpec, Recognizer, TrainResult, UsageError
-from strbench.training import TrainConfig, TrainTask, train
+from strbench import Batch, InputSpec, Recognizer, TrainConfig, TrainResult, TrainTask, UsageError, train
 from strbench_robustscanner.labels import LabelEncoder, Vocabulary
 from strbench_robustscanner.loss import sar_loss
 from strbench_robustscanner.network import RobustScanner

@@ -70,7 +70,7 @@ def iiit5k() -> Path:
 
 def load_real(folder: Path, count: int, batch_size: int) -> list[Any]:
     """The first ``count`` samples of a dataset as strbench ``LoadedBatch`` objects."""
-    from strbench.data.loader import make_loader, open_dataset
+    from strbench import make_loader, open_dataset
 
     source = open_dataset(folder)
     return list(make_loader(source, INPUT_SPEC, batch_size=batch_size, indices=list(range(count))))

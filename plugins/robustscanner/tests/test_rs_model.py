@@ -8,7 +8,7 @@ import torch
 from conftest import load_real
 
 from strbench import Batch
-from strbench.plugins import PluginHost
+from strbench.testing import PluginHost
 from strbench_robustscanner.algorithm import INPUT_SPEC, NUM_PARAMETERS, RobustScannerAlgorithm
 from strbench_robustscanner.head import valid_widths
 from strbench_robustscanner.labels import LabelEncoder, Vocabulary, dict90, greedy_decode

@@ -16,7 +16,7 @@ import pytest
 import torch
 from conftest import ParityFixture, load_fixture
 
-from strbench.preprocess import collate, preprocess_image
+from strbench import collate, preprocess_image
 from strbench_robustscanner.algorithm import INPUT_SPEC
 from strbench_robustscanner.labels import Vocabulary, dict90, greedy_decode
 from strbench_robustscanner.loss import sar_loss

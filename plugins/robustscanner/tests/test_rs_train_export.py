@@ -11,8 +11,7 @@ import pytest
 import torch
 from conftest import load_real
 
-from strbench import Batch
-from strbench.weights import load_weights
+from strbench import Batch, load_weights
 from strbench_robustscanner.algorithm import RobustScannerAlgorithm
 from strbench_robustscanner.labels import Vocabulary, dict90
 from strbench_robustscanner.recognizer import RobustScannerRecognizer

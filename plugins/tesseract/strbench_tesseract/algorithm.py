@@ -6,8 +6,7 @@ import string
 from pathlib import Path
 from typing import Any
 
-from strbench import Algorithm, InputSpec, Variant
-from strbench.errors import UsageError
+from strbench import Algorithm, InputSpec, UsageError, Variant
 from strbench_tesseract import __version__
 from strbench_tesseract.recognizer import TesseractRecognizer
 from strbench_tesseract.tessdata import APT_PACKAGE, find_tessdata

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from strbench.errors import UsageError
+from strbench import UsageError
 
 DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
 APT_PACKAGE = "tesseract-ocr-eng"

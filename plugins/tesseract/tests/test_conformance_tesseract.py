@@ -6,8 +6,8 @@ import importlib.util
 
 import pytest
 
-from strbench.errors import UsageError
-from strbench.testing.conformance import ConformanceTests
+from strbench import UsageError
+from strbench.testing import ConformanceTests
 
 if importlib.util.find_spec("strbench_tesseract") is None:
     pytest.skip("strbench-tesseract is not installed (pip install -e plugins/tesseract)", allow_module_level=True)

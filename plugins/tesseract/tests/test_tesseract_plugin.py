@@ -8,8 +8,12 @@ import pytest
 
 pytest.importorskip("strbench_tesseract", reason="install the plugin: pip install -e plugins/tesseract")
 
-from strbench.errors import NotSupportedError, UsageError  # noqa: E402
-from strbench.testing.samples import make_batch, render_word  # noqa: E402
+from strbench import (  # noqa: E402
+    NotSupportedError,
+    UsageError,
+    make_batch,  # noqa: E402
+)
+from strbench.testing import render_word  # noqa: E402
 from strbench_tesseract.algorithm import Tesseract  # noqa: E402
 from strbench_tesseract.tessdata import DEBIAN_TESSDATA, find_tessdata  # noqa: E402
 

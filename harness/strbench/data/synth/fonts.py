@@ -135,7 +135,7 @@ def check_font(path: str) -> FontFace | None:
 
 
 def _cache_file() -> Path:
-    from strbench.download import cache_root
+    from strbench.weights.download import cache_root
 
     return cache_root() / "synth-fonts.json"
 

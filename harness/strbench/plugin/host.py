@@ -10,16 +10,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pluggy
 
-from strbench import hookspecs
-from strbench.errors import PluginError, UsageError
+from strbench.errors import UsageError
+from strbench.plugin import hookspecs
 
 ENTRY_POINT_GROUP = "strbench"
 DISABLE_AUTOLOAD_ENV = "STRBENCH_DISABLE_PLUGIN_AUTOLOAD"
@@ -30,7 +31,6 @@ BUILTIN_PLUGINS = (
     "strbench.builtin.metrics",
 )
 
-T = TypeVar("T")
 
 
 @dataclass
@@ -48,7 +48,8 @@ class PluginInfo:
 
 def parse_plugin_args(values: Sequence[str]) -> tuple[list[str], list[str]]:
     """Split ``-p`` values into (blocked names from ``no:NAME``, modules to load)."""
-    blocked, load = [], []
+    blocked: list[str] = []
+    load: list[str] = []
     for value in values:
         for item in value.split(","):
             item = item.strip()
@@ -152,9 +153,9 @@ class PluginHost:
 
     # -- collection ------------------------------------------------------------------------
 
-    def _collect(self, hook_name: str, expected: type[T], what: str) -> list[tuple[str, T]]:
+    def _collect(self, hook_name: str, expected: type[Any], what: str) -> list[tuple[str, Any]]:
         caller = getattr(self.pm.hook, hook_name)
-        out: list[tuple[str, T]] = []
+        out: list[tuple[str, Any]] = []
         for impl in caller.get_hookimpls():  # registration order
             plugin_name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
             info = self._info.setdefault(plugin_name, PluginInfo(name=plugin_name, source="object"))
@@ -174,10 +175,10 @@ class PluginHost:
                 out.append((plugin_name, item))
         return out
 
-    def _named(self, hook_name: str, expected: type[T], key: str, what: str) -> dict[str, T]:
+    def _named(self, hook_name: str, expected: type[Any], key: str, what: str) -> dict[str, Any]:
         if hook_name in self._cache:
             return self._cache[hook_name]
-        named: dict[str, T] = {}
+        named: dict[str, Any] = {}
         owner: dict[str, str] = {}
         for plugin_name, item in self._collect(hook_name, expected, what):
             ident = getattr(item, key)
@@ -195,7 +196,7 @@ class PluginHost:
     # -- typed facade ----------------------------------------------------------------------
 
     def algorithms(self) -> dict[str, Any]:
-        from strbench.algorithm import Algorithm
+        from strbench.plugin.algorithm import Algorithm
 
         fresh = "strbench_algorithms" not in self._cache
         algos = self._named("strbench_algorithms", Algorithm, "name", "algorithm")
@@ -228,7 +229,7 @@ class PluginHost:
         return self._named("strbench_benchmark_suites", BenchmarkSuite, "name", "benchmark suite")
 
     def protocols(self) -> dict[str, Any]:
-        from strbench.protocols import Protocol
+        from strbench.run.protocols import Protocol
 
         return self._named("strbench_protocols", Protocol, "id", "protocol")
 
@@ -241,7 +242,7 @@ class PluginHost:
         return protocols[protocol_id]
 
     def metrics(self) -> dict[str, Any]:
-        from strbench.metrics import Metric
+        from strbench.run.metrics import Metric
 
         return self._named("strbench_metrics", Metric, "name", "metric")
 
@@ -267,8 +268,30 @@ class PluginHost:
         return [f"{i.name}: {e}" for i in self._info.values() for e in i.errors]
 
 
-def require_ok(host: PluginHost) -> None:
-    """Raise :class:`PluginError` listing every plugin problem (used by strict checks/tests)."""
-    problems = host.errors()
-    if problems:
-        raise PluginError("plugin problems:\n  " + "\n  ".join(problems))
+_active: list[PluginHost] = []
+_default: PluginHost | None = None
+
+
+def current_host() -> PluginHost:
+    """The host of the running command (see :func:`use_host`; the CLI sets it), else a host with
+    the default settings (built-ins, entry points, ``$STRBENCH_PLUGINS``) built on first use.
+
+    Library code that is handed no host (``strbench.train(task, cfg)``, ``strbench.open_dataset(path)``)
+    resolves protocols, metrics and dataset formats through it, so a plugin's registrations work
+    there exactly as in ``strbench run``."""
+    global _default
+    if _active:
+        return _active[-1]
+    if _default is None:
+        _default = PluginHost()
+    return _default
+
+
+@contextmanager
+def use_host(host: PluginHost) -> Iterator[PluginHost]:
+    """Make ``host`` the :func:`current_host` inside the ``with`` block."""
+    _active.append(host)
+    try:
+        yield host
+    finally:
+        _active.pop()

@@ -5,7 +5,7 @@ wins), a column per benchmark version, the sample-weighted and arithmetic averag
 group, parameters and speed columns. Speed does not depend on the accuracy subset or the
 protocol, so a row's speed columns come from the newest perf measurement of the same algorithm,
 variant, weights, backend and precision on the chosen device, whichever record holds it (usually a
-``strbench bench`` run on a subset); the row names that record.
+``strbench bench`` run on a subset).
 """
 
 from __future__ import annotations
@@ -15,18 +15,17 @@ import csv
 import html
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
 
-from strbench.records import iter_records
+from strbench.data.suite import BenchmarkSuite
+from strbench.run.records import iter_records
 
 DEFAULT_GROUP = "benchmark"
-VERSION_ORDER = ("IIIT5k_3000", "SVT_647", "IC03_860", "IC03_867", "IC13_857", "IC13_1015", "IC13_1095",
-                 "IC15_1811", "IC15_2077", "SVTP_645", "CUTE80_288")
 
 
 @dataclass
@@ -48,9 +47,10 @@ class Row:
     group_weighted: float | None
     group_mean: float | None
     group_complete: bool
-    perf: dict[str, Any] = field(default_factory=dict)
-    perf_source: str | None = None
+    perf: dict[str, Any] = field(default_factory=dict)  # column -> number ("perf device": a label)
     notes: list[str] = field(default_factory=list)
+    suite: str | None = None
+    cased: bool = False  # the protocol keeps case
 
 
 def _weights_label(w: dict[str, Any]) -> str:
@@ -92,6 +92,7 @@ def row_from_record(record: dict[str, Any], group: str) -> Row:
         group_weighted=g.get("weighted", {}).get("word_accuracy") if g.get("complete") else None,
         group_mean=g.get("mean", {}).get("word_accuracy") if g.get("complete") else None,
         group_complete=bool(g.get("complete")),
+        suite=record.get("data", {}).get("suite"), cased=record["protocol"].get("case") == "keep",
     )
     if not row.trained:
         row.notes.append("untrained weights")
@@ -99,11 +100,10 @@ def row_from_record(record: dict[str, Any], group: str) -> Row:
 
 
 def attach_perf(row: Row, record: dict[str, Any]) -> None:
-    """Give ``row`` the speed columns of ``record``'s perf section and name their source."""
+    """Give ``row`` the speed columns of ``record``'s perf section and the device they were measured on."""
     from strbench.perf.summary import leaderboard_columns
 
-    row.perf = leaderboard_columns(record["perf"])
-    row.perf_source = record["id"]
+    row.perf = dict(leaderboard_columns(record["perf"]))
     row.perf["perf device"] = perf_device_label(record["perf"])
 
 
@@ -148,9 +148,27 @@ def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subse
     return sorted(rows, key=lambda r: (r.protocol, -(r.group_weighted or -1.0), r.algorithm, r.variant))
 
 
-def version_columns(rows: Iterable[Row]) -> list[str]:
+@dataclass(frozen=True)
+class Layout:
+    """What the board takes from the benchmark suites of its records: the column order of the
+    dataset versions and the suites' notes about them."""
+
+    order: tuple[str, ...] = ()
+    case_notes: tuple[tuple[str, str], ...] = ()  # (version, note) for case-sensitive rows
+
+
+def suite_layout(rows: Iterable[Row], suites: Mapping[str, BenchmarkSuite]) -> Layout:
+    """The :class:`Layout` of ``rows`` from the suites their records ran (in order of appearance)."""
+    versions = [v for name in dict.fromkeys(r.suite for r in rows) if name is not None and name in suites
+                for v in suites[name].versions]
+    return Layout(order=tuple(dict.fromkeys(v.name for v in versions)),
+                  case_notes=tuple(dict.fromkeys((v.name, v.case_note) for v in versions if v.case_note)))
+
+
+def version_columns(rows: Iterable[Row], order: Sequence[str] = ()) -> list[str]:
+    """Dataset versions shown: in ``order`` (the suite's), then any others alphabetically."""
     present = {name for r in rows for name in r.accuracy}
-    ordered = [v for v in VERSION_ORDER if v in present]
+    ordered = [v for v in order if v in present]
     return ordered + sorted(present - set(ordered))
 
 
@@ -162,9 +180,9 @@ def _num(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
-def table(rows: list[Row], group: str = DEFAULT_GROUP) -> tuple[list[str], list[list[str]]]:
+def table(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()) -> tuple[list[str], list[list[str]]]:
     """Header and string cells shared by every output format."""
-    versions = version_columns(rows)
+    versions = version_columns(rows, layout.order)
     perf_keys = sorted({k for r in rows for k in r.perf} - {"perf device"})
     if perf_keys:
         perf_keys.append("perf device")
@@ -183,17 +201,20 @@ def table(rows: list[Row], group: str = DEFAULT_GROUP) -> tuple[list[str], list[
     return header, cells
 
 
-def notes(rows: list[Row], group: str) -> list[str]:
+def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
     out = [
         "Word accuracy (%) per benchmark version after protocol normalisation; each row is the newest "
         "record for its algorithm/variant/weights/protocol/backend.",
         f"'{group} avg (weighted)' is sample-weighted, '{group} avg (mean)' the arithmetic mean over the "
         f"group's six versions; '-' when a version of the group is missing.",
-        "runtime 'native' = the plugin's own inference path (torch, ONNX Runtime or Tesseract, as the plugin "
-        "implements it); 'onnx' = strbench's export evaluated through ONNX Runtime.",
-        "cased62 rows: SVT and IC03 labels in the shared data are upper-case only, so their cased scores "
-        "measure the labels, not the model; IIIT5K uses its cased labels (gt_cased.txt).",
+        "runtime 'native' = the plugin's own inference path (whatever the plugin runs: PyTorch, ONNX Runtime, "
+        "a native library); 'onnx' = strbench's export evaluated through ONNX Runtime.",
     ]
+    cased = sorted({r.protocol.split("@")[0] for r in rows if r.cased})
+    shown = set(version_columns(rows))
+    case_notes = [f"{name}: {note}" for name, note in layout.case_notes if name in shown]
+    if cased and case_notes:
+        out.append(f"{', '.join(cased)} rows: " + "; ".join(case_notes) + ".")
     if any(r.perf for r in rows):
         out.append("Speed columns (forward + decode, fp32 unless the runtime column says otherwise) come from "
                    "the newest 'strbench bench' measurement of the same model on the device shown, on fixed "
@@ -203,14 +224,15 @@ def notes(rows: list[Row], group: str) -> list[str]:
     return out
 
 
-def to_markdown(rows: list[Row], group: str = DEFAULT_GROUP, extra_notes: Iterable[str] = ()) -> str:
-    header, cells = table(rows, group)
+def to_markdown(rows: list[Row], group: str = DEFAULT_GROUP, extra_notes: Iterable[str] = (),
+                layout: Layout = Layout()) -> str:
+    header, cells = table(rows, group, layout)
     body = tabulate(cells, headers=header, tablefmt="pipe", disable_numparse=True)
-    return body + "\n\n" + "\n".join(f"- {n}" for n in [*notes(rows, group), *extra_notes]) + "\n"
+    return body + "\n\n" + "\n".join(f"- {n}" for n in [*notes(rows, group, layout), *extra_notes]) + "\n"
 
 
-def to_csv(rows: list[Row], group: str = DEFAULT_GROUP) -> str:
-    header, cells = table(rows, group)
+def to_csv(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()) -> str:
+    header, cells = table(rows, group, layout)
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header)
@@ -219,10 +241,10 @@ def to_csv(rows: list[Row], group: str = DEFAULT_GROUP) -> str:
 
 
 def to_html(rows: list[Row], group: str = DEFAULT_GROUP, plot_png: bytes | None = None,
-            extra_notes: Iterable[str] = ()) -> str:
-    header, cells = table(rows, group)
+            extra_notes: Iterable[str] = (), layout: Layout = Layout()) -> str:
+    header, cells = table(rows, group, layout)
     body = tabulate(cells, headers=header, tablefmt="html", disable_numparse=True)
-    items = "".join(f"<li>{html.escape(n)}</li>" for n in [*notes(rows, group), *extra_notes])
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in [*notes(rows, group, layout), *extra_notes])
     img = ""
     if plot_png:
         img = f'<h2>Speed vs accuracy</h2><img alt="speed-accuracy plot" src="data:image/png;base64,' \

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlparse
 
 from strbench import ui
 from strbench.errors import DataError, UsageError
-from strbench.weights import sha256_file
+from strbench.weights.io import sha256_file
 
 CACHE_ENV = "STRBENCH_CACHE"
 _CHUNK = 1 << 16

@@ -12,16 +12,15 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from strbench.atomic import atomic_write_bytes
 from strbench.errors import DataError
-from strbench.scoring import SamplePrediction
+from strbench.run.scoring import SamplePrediction
 
 SCHEMA = "strbench.record/1"
 PREDICTIONS_SUFFIX = ".predictions.jsonl.gz"
@@ -35,20 +34,6 @@ def record_id(algorithm: str, variant: str, protocol: str, tag: str = "") -> str
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     parts = [stamp, algorithm, variant, protocol] + ([tag] if tag else [])
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", "_".join(parts))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_predictions(path: Path, rows: Iterable[dict[str, Any]]) -> tuple[str, int]:

@@ -9,14 +9,13 @@ a state dict and a module in one message instead of failing on the first.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from strbench.atomic import atomic_path
 from strbench.errors import DataError
 
 SAFETENSORS_SUFFIXES = (".safetensors",)
@@ -45,21 +44,14 @@ def save_weights(
     from safetensors.torch import save_file
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {}
     for name, tensor in state.items():
         if not isinstance(tensor, torch.Tensor):
             raise TypeError(f"cannot save {name!r} to {path}: {type(tensor).__name__} is not a tensor")
         tensors[name] = tensor.detach().to("cpu").contiguous().clone()
     meta = {str(k): str(v) for k, v in (metadata or {}).items()}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=meta)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=meta)
 
 
 def load_weights(path: Path, device: str = "cpu") -> tuple[dict[str, torch.Tensor], dict[str, str]]:

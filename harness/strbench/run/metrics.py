@@ -67,12 +67,3 @@ def mean_confidence(samples: Sequence[Scored]) -> float:
     if not samples:
         return float("nan")
     return 100.0 * sum(s.confidence for s in samples) / len(samples)
-
-
-BUILTIN_METRICS: tuple[Metric, ...] = (
-    Metric("word_accuracy", "exact match after protocol normalisation", word_accuracy),
-    Metric("one_minus_ned", "1 - normalised edit distance (ICDAR 2019)", one_minus_ned),
-    Metric("char_precision", "LCS characters / predicted characters (corpus level)", char_precision),
-    Metric("char_recall", "LCS characters / label characters (corpus level)", char_recall),
-    Metric("mean_confidence", "mean prediction confidence", mean_confidence),
-)

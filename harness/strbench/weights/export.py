@@ -10,8 +10,6 @@ checked with ``onnx.checker``. :func:`onnx_session` opens a model with ONNX Runt
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 import torch
 
 from strbench import ui
+from strbench.atomic import atomic_path
 from strbench.errors import DataError, NotSupportedError
 
 
@@ -43,33 +42,28 @@ def export_onnx(
     import onnx
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     was_training = module.training
     module.eval()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".onnx", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        errors = []
-        for dynamo in (False, True):
-            try:
-                _export(module, args, tmp, input_names, output_names, dynamic_axes, opset, dynamo=dynamo)
-                break
-            except Exception as exc:  # any exporter failure: try the other one, then report both
-                errors.append(
-                    f"{'torch.export' if dynamo else 'TorchScript'} exporter: {type(exc).__name__}: "
-                    f"{_first_line(exc)}"
-                )
-                if not dynamo:
-                    ui.warn(
-                        f"TorchScript ONNX export failed ({_first_line(exc)}); trying the torch.export exporter"
+        with atomic_path(path, suffix=".onnx") as tmp:
+            errors = []
+            for dynamo in (False, True):
+                try:
+                    _export(module, args, tmp, input_names, output_names, dynamic_axes, opset, dynamo=dynamo)
+                    break
+                except Exception as exc:  # any exporter failure: try the other one, then report both
+                    errors.append(
+                        f"{'torch.export' if dynamo else 'TorchScript'} exporter: {type(exc).__name__}: "
+                        f"{_first_line(exc)}"
                     )
-        else:
-            raise NotSupportedError(f"cannot export {type(module).__name__} to ONNX: " + "; ".join(errors))
-        onnx.checker.check_model(str(tmp))
-        os.replace(tmp, path)
+                    if not dynamo:
+                        ui.warn(
+                            f"TorchScript ONNX export failed ({_first_line(exc)}); trying the torch.export exporter"
+                        )
+            else:
+                raise NotSupportedError(f"cannot export {type(module).__name__} to ONNX: " + "; ".join(errors))
+            onnx.checker.check_model(str(tmp))
     finally:
-        tmp.unlink(missing_ok=True)
         module.train(was_training)
     return path
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from strbench.metrics import Metric, Scored
-from strbench.protocols import Protocol
+from strbench.run.metrics import Metric, Scored
+from strbench.run.protocols import Protocol
 
 MAX_LISTED_SKIPS = 50
 

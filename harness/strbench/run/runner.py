@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from strbench import environment, ui
-from strbench.algorithm import Algorithm, Recognizer
-from strbench.data.base import SampleSource
+from strbench.data.base import RawSample, SampleSource
 from strbench.data.suite import BenchmarkSuite, DatasetVersion, LocatedVersion, locate
 from strbench.errors import DataError, UsageError
-from strbench.evaluation import predict_source
-from strbench.plugins import PluginHost
-from strbench.records import SCHEMA, now_iso, record_id, write_record
-from strbench.runinfo import RunInfo
-from strbench.scoring import DatasetScore, SamplePrediction, averages, score
-from strbench.types import to_jsonable
-from strbench.weights_identity import describe_weights
+from strbench.plugin.algorithm import Algorithm, Recognizer
+from strbench.plugin.host import PluginHost
+from strbench.plugin.types import to_jsonable
+from strbench.run.evaluation import predict_source
+from strbench.run.records import SCHEMA, now_iso, record_id, write_record
+from strbench.run.runinfo import RunInfo
+from strbench.run.scoring import DatasetScore, SamplePrediction, averages, score
+from strbench.weights.identity import describe_weights
 
 
 @dataclasses.dataclass
@@ -120,7 +120,7 @@ class _Subset(SampleSource):
     def __len__(self) -> int:
         return self.n
 
-    def read(self, index: int):  # type: ignore[override]
+    def read(self, index: int) -> RawSample:
         return self.inner.read(index)
 
     def key(self, index: int) -> str:
@@ -215,8 +215,8 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, dict[str, Any]
         raise DataError(f"no dataset of suite {info.suite!r} found below {info.data_root}; "
                         f"expected folders such as IIIT5k_3000, SVT, IC13_857 (see README: data preparation)")
     started, t0 = now_iso(), time.perf_counter()
-    first_source = None
     first = next(loc for loc in located if loc.path)
+    assert first.path is not None and first.format is not None  # a found version has both
     first_source = host.dataset_formats()[first.format].open(first.path)
     recognizer, weights = load_recognizer(algorithm, info, first_source)
     host.run_start(info)
@@ -227,6 +227,7 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, dict[str, Any]
         from strbench.perf import measure_for_run
 
         record["perf"] = measure_for_run(recognizer, first_source, info, protocol=host.protocol(protocol_id),
+                                         word_accuracy=host.metrics()["word_accuracy"],
                                          dataset=first.version.name)
     host.run_end(info, record)
     rows = (p.to_json(r.located.version.name) for r in runs for p in r.predictions)

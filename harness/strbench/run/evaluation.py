@@ -11,15 +11,16 @@ from typing import Any
 import torch
 
 from strbench import ui
-from strbench.algorithm import Recognizer
 from strbench.data.base import SampleSource
 from strbench.data.loader import make_loader
 from strbench.errors import PluginError
-from strbench.metrics import BUILTIN_METRICS, Metric
-from strbench.protocols import BUILTIN_PROTOCOLS, Protocol
-from strbench.scoring import DatasetScore, SamplePrediction, score
+from strbench.plugin.algorithm import Recognizer
+from strbench.run.metrics import Metric
+from strbench.run.protocols import Protocol
+from strbench.run.scoring import DatasetScore, SamplePrediction, score
 
-PRECISIONS = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
+#: ``--precision`` names and their autocast dtypes (``None``: full precision, no autocast).
+PRECISIONS: dict[str, torch.dtype | None] = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
 @dataclass
@@ -33,17 +34,6 @@ class DatasetResult:
     @property
     def metrics(self) -> dict[str, float]:
         return self.score.metrics
-
-
-def resolve_protocol(protocol: Protocol | str) -> Protocol:
-    if isinstance(protocol, Protocol):
-        return protocol
-    for p in BUILTIN_PROTOCOLS:
-        if p.id == protocol:
-            return p
-    from strbench.errors import UsageError
-
-    raise UsageError(f"unknown protocol {protocol!r}; built-in: {', '.join(p.id for p in BUILTIN_PROTOCOLS)}")
 
 
 def autocast(device: str, precision: str) -> contextlib.AbstractContextManager[Any]:
@@ -89,17 +79,16 @@ def predict_source(
 def evaluate_source(
     recognizer: Recognizer,
     source: SampleSource,
-    protocol: Protocol | str = "lower36",
+    protocol: Protocol,
+    metrics: Mapping[str, Metric],
     *,
     batch_size: int = 64,
     workers: int = 0,
     precision: str = "fp32",
-    metrics: Mapping[str, Metric] | None = None,
     description: str = "",
 ) -> DatasetResult:
-    """Predict and score one dataset under ``protocol``."""
+    """Predict and score one dataset under ``protocol`` with ``metrics`` (both from the plugin host)."""
     start = time.perf_counter()
     preds, _ = predict_source(recognizer, source, batch_size=batch_size, workers=workers,
                               precision=precision, description=description)
-    metric_map = dict(metrics) if metrics is not None else {m.name: m for m in BUILTIN_METRICS}
-    return DatasetResult(preds, score(preds, resolve_protocol(protocol), metric_map), time.perf_counter() - start)
+    return DatasetResult(preds, score(preds, protocol, metrics), time.perf_counter() - start)

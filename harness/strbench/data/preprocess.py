@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from strbench.types import Batch, InputSpec
+from strbench.plugin.types import Batch, InputSpec
 
 _CV2_INTERP = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "area": cv2.INTER_AREA}
 _PIL_INTERP = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "area": Image.BOX}
@@ -95,3 +95,31 @@ def collate(keys: Sequence[str], images: Sequence[np.ndarray], unclamped: Sequen
             out[i, :, :, w:] = im[:, :, w - 1 : w]
     ratios = [min(1.0, u / width) for u in unclamped]
     return Batch(keys=list(keys), images=torch.from_numpy(out), valid_ratios=torch.tensor(ratios, dtype=torch.float32))
+
+
+
+#: One image ready for :func:`collate_prepared`: ``(CxHxw float32, unclamped width, None)``, or
+#: ``(None, 0, RGB uint8 array)`` for ``resize="none"`` specs.
+Prepared = tuple[np.ndarray | None, int, np.ndarray | None]
+
+
+def prepare(rgb: np.ndarray, spec: InputSpec) -> Prepared:
+    """Preprocess one decoded RGB image for ``spec`` (kept raw for ``resize="none"`` specs)."""
+    if spec.resize == "none":
+        return None, 0, rgb
+    chw, unclamped = preprocess_image(rgb, spec)
+    return chw, unclamped, None
+
+
+def collate_prepared(keys: Sequence[str], items: Sequence[Prepared], spec: InputSpec) -> Batch:
+    """The :class:`Batch` of images prepared by :func:`prepare`."""
+    if spec.resize == "none":
+        return Batch(keys=list(keys), raw=[raw for _, _, raw in items if raw is not None])
+    return collate(keys, [chw for chw, _, _ in items if chw is not None], [w for _, w, _ in items], spec)
+
+
+def make_batch(images: Sequence[np.ndarray], spec: InputSpec, keys: Sequence[str] | None = None) -> Batch:
+    """Preprocess RGB uint8 images for ``spec`` and collate them, exactly as the core loader does
+    (the raw RGB arrays in ``Batch.raw`` for ``resize="none"`` specs)."""
+    keys = [f"image-{i}" for i in range(len(images))] if keys is None else list(keys)
+    return collate_prepared(keys, [prepare(img, spec) for img in images], spec)

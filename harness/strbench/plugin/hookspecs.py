@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from strbench.algorithm import Algorithm
     from strbench.data.base import DatasetFormat
     from strbench.data.suite import BenchmarkSuite
-    from strbench.metrics import Metric
-    from strbench.protocols import Protocol
-    from strbench.runinfo import RunInfo
+    from strbench.plugin.algorithm import Algorithm
+    from strbench.run.metrics import Metric
+    from strbench.run.protocols import Protocol
+    from strbench.run.runinfo import RunInfo
 
 PROJECT = "strbench"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -34,7 +34,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 
 
 @hookspec
-def strbench_algorithms() -> list[Algorithm]:
+def strbench_algorithms() -> list[Algorithm]:  # type: ignore[empty-body]
     """Return the recognition algorithms this plugin provides.
 
     Each is an :class:`strbench.Algorithm` with a unique ``name`` (the value of ``--plugin``),
@@ -46,7 +46,7 @@ def strbench_algorithms() -> list[Algorithm]:
 
 
 @hookspec
-def strbench_dataset_formats() -> list[DatasetFormat]:
+def strbench_dataset_formats() -> list[DatasetFormat]:  # type: ignore[empty-body]
     """Return dataset formats (readers) this plugin provides.
 
     A :class:`strbench.data.DatasetFormat` recognises a path (``detect``) and opens it as a
@@ -56,19 +56,19 @@ def strbench_dataset_formats() -> list[DatasetFormat]:
 
 
 @hookspec
-def strbench_benchmark_suites() -> list[BenchmarkSuite]:
+def strbench_benchmark_suites() -> list[BenchmarkSuite]:  # type: ignore[empty-body]
     """Return benchmark suites: named lists of dataset versions with expected sample counts and
     the folder names under which each version is found below a data root."""
 
 
 @hookspec
-def strbench_protocols() -> list[Protocol]:
+def strbench_protocols() -> list[Protocol]:  # type: ignore[empty-body]
     """Return evaluation protocols: how labels and predictions are normalised before scoring
     (unicode, whitespace, case, charset filter, long-label policy). Ids must be unique."""
 
 
 @hookspec
-def strbench_metrics() -> list[Metric]:
+def strbench_metrics() -> list[Metric]:  # type: ignore[empty-body]
     """Return metrics computed on normalised (label, prediction, confidence) triples."""
 
 
@@ -79,7 +79,7 @@ def strbench_metrics() -> list[Metric]:
 def strbench_addoption(parser: argparse.ArgumentParser, command: str) -> None:
     """Add options to the parser of the sub-command ``command`` (``run``, ``train``, ...).
 
-    Values reach plugins through :class:`strbench.runinfo.RunInfo.options` and the ``options``
+    Values reach plugins through :class:`strbench.run.runinfo.RunInfo.options` and the ``options``
     keyword arguments of :meth:`strbench.Algorithm.load`.
     """
 

@@ -1,13 +1,12 @@
 """Value types shared by the core and every plugin.
 
 Plugins build these objects; the core consumes them. They are plain dataclasses so a record
-of what was run can always be serialised (see :func:`strbench.types.to_jsonable`).
+of what was run can always be serialised (see :func:`strbench.plugin.types.to_jsonable`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -152,12 +151,3 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "__fspath__"):
         return str(value)
     return value
-
-
-def ensure_sequence(value: Any, what: str) -> Sequence[Any]:
-    """Accept a single object or an iterable of them from a hook; anything else is an error."""
-    if value is None:
-        return ()
-    if isinstance(value, list | tuple):
-        return value
-    return (value,)

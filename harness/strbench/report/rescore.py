@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from strbench.errors import DataError
-from strbench.plugins import PluginHost
-from strbench.records import now_iso, predictions_path, read_predictions, record_id
-from strbench.runner import summarize
-from strbench.scoring import SamplePrediction, score
-from strbench.types import to_jsonable
+from strbench.plugin.host import PluginHost
+from strbench.plugin.types import to_jsonable
+from strbench.run.records import now_iso, predictions_path, read_predictions, record_id
+from strbench.run.runner import summarize
+from strbench.run.scoring import SamplePrediction, score
 
 
 def rescore_record(host: PluginHost, record_path: Path, record: dict[str, Any], protocol_id: str) -> dict[str, Any]:

@@ -12,8 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from strbench.errors import NotSupportedError, UsageError
-from strbench.releases import WeightsRelease, fetch_release
-from strbench.types import Batch, Capabilities, ExportResult, InputSpec, Prediction, TrainResult, Variant
+from strbench.plugin.types import (
+    Batch,
+    Capabilities,
+    ExportResult,
+    InputSpec,
+    Prediction,
+    TrainResult,
+    Variant,
+)
+from strbench.weights.releases import WeightsRelease, fetch_release
 
 
 class Recognizer(ABC):
@@ -90,7 +98,7 @@ class Algorithm(ABC):
         """Turn the user's ``--weights`` value into a local file.
 
         An alias of :attr:`weight_releases` (case-insensitive) is downloaded on first use and
-        converted once with :meth:`import_weights` (:func:`strbench.releases.fetch_release`);
+        converted once with :meth:`import_weights` (:func:`strbench.weights.releases.fetch_release`);
         anything else must be an existing path.
         """
         releases = {alias.lower(): per_variant for alias, per_variant in self.weight_releases.items()}

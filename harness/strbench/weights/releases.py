@@ -1,6 +1,6 @@
 """Published weights that an algorithm names by alias (e.g. ``--weights paddle``).
 
-An alias is downloaded on first use with :func:`strbench.download.fetch` (cache, resume, checksum;
+An alias is downloaded on first use with :func:`strbench.weights.download.fetch` (cache, resume, checksum;
 offline, the error says where to put the file by hand), converted once to the plugin's own format
 next to the download and loaded from there afterwards.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from strbench.download import cached_path, fetch
+from strbench.weights.download import cached_path, fetch
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Reporting: the terminal summary of a record, leaderboards, re-scoring and plots."""
