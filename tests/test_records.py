@@ -135,3 +135,21 @@ def test_board_notes_appear_once_and_say_which_algorithms_ran_untrained(tmp_path
     md = lb.to_markdown(rows, extra_notes=extra)
     bullets = [line for line in md.splitlines() if line.startswith("- ")]
     assert len(bullets) == len(set(bullets)) == len(lb.notes(rows, lb.DEFAULT_GROUP)) + 2
+
+
+def test_reported_figures_stay_apart_from_measured_rows() -> None:
+    from types import SimpleNamespace
+
+    from strbench import WeightsRelease
+
+    release = WeightsRelease("https://example.org/rec_x_train.tar", reported_accuracy="82.50%",
+                             reported_by="the publisher's own evaluation")
+    algos = {"x": SimpleNamespace(weight_releases={"paddle": {"v1": release}}),
+             "y": SimpleNamespace(weight_releases={"paddle": {"v1": WeightsRelease("https://example.org/y.tar")}})}
+    refs = lb.reference_rows(algos)
+    assert [(r.algorithm, r.variant, r.reported_accuracy) for r in refs] == [("x", "v1", "82.50%")]
+    text = lb.to_markdown([], references=refs)
+    measured, _, reported = text.partition(lb.REFERENCE_TITLE)
+    assert "82.50%" not in measured and "82.50%" in reported
+    assert "rec_x_train.tar (--weights paddle)" in reported and "not measured here" in text
+    assert lb.REFERENCE_TITLE in lb.to_html([], references=refs)

@@ -57,6 +57,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     if not rows:
         ui.warn(f"no records found under {args.results_dir}")
     extra = untrained_notes(host, rows)
+    references = lb.reference_rows(host.algorithms())
     layout = lb.suite_layout(rows, host.suites())
     plot_png = None
     if args.plot or args.format == "html":
@@ -75,12 +76,19 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         ui.console.print(table)
         for note in [*lb.notes(rows, args.group, layout), *extra]:
             ui.console.print(f"- {note}")
+        if references:
+            ref = Table(title=lb.REFERENCE_TITLE)
+            for col in lb.REFERENCE_HEADER:
+                ref.add_column(col, overflow="fold")
+            for r in references:
+                ref.add_row(r.algorithm, r.variant, r.weights, r.reported_accuracy, r.reported_by, r.source)
+            ui.console.print(ref)
         return 0
-    text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra, layout),
-            "html": lambda: lb.to_html(rows, args.group, plot_png, extra, layout),
+    text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra, layout, references),
+            "html": lambda: lb.to_html(rows, args.group, plot_png, extra, layout, references),
             "csv": lambda: lb.to_csv(rows, args.group, layout)}[args.format]()
     if args.update_readme:
-        update_readme(args.update_readme, lb.to_markdown(rows, args.group, extra, layout))
+        update_readme(args.update_readme, lb.to_markdown(rows, args.group, extra, layout, references))
     if args.output:
         atomic_write_bytes(args.output, text.encode("utf-8"))
         ui.info(f"written: {args.output}")

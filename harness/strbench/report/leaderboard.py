@@ -172,6 +172,52 @@ def version_columns(rows: Iterable[Row], order: Sequence[str] = ()) -> list[str]
     return ordered + sorted(present - set(ordered))
 
 
+@dataclass(frozen=True)
+class ReferenceRow:
+    """A figure a weights publisher reports, shown apart from the measured rows: never measured here."""
+
+    algorithm: str
+    variant: str
+    weights: str
+    reported_accuracy: str
+    reported_by: str
+    source: str
+
+
+REFERENCE_TITLE = "Reported by the weights' publishers, not measured here"
+REFERENCE_HEADER = ["algorithm", "variant", "published weights", "reported accuracy", "reported by", "source"]
+
+
+def reference_rows(algorithms: Mapping[str, Any]) -> list[ReferenceRow]:
+    """One row per published release (``Algorithm.weight_releases``) that states an accuracy."""
+    rows = []
+    for name, algo in sorted(algorithms.items()):
+        for alias, per_variant in sorted(algo.weight_releases.items()):
+            for variant, release in sorted(per_variant.items()):
+                if release.reported_accuracy:
+                    rows.append(ReferenceRow(name, variant, f"{release.filename} (--weights {alias})",
+                                             release.reported_accuracy, release.reported_by or "its publisher",
+                                             release.url))
+    return rows
+
+
+def reference_markdown(rows: Sequence[ReferenceRow]) -> str:
+    if not rows:
+        return ""
+    cells = [[r.algorithm, r.variant, r.weights, r.reported_accuracy, r.reported_by, r.source] for r in rows]
+    return (f"\n**{REFERENCE_TITLE}** (kept apart from the measured rows above; strbench has not run these "
+            f"weights unless a measured row names them):\n\n"
+            + tabulate(cells, headers=REFERENCE_HEADER, tablefmt="pipe", disable_numparse=True) + "\n")
+
+
+def reference_html(rows: Sequence[ReferenceRow]) -> str:
+    if not rows:
+        return ""
+    cells = [[r.algorithm, r.variant, r.weights, r.reported_accuracy, r.reported_by, r.source] for r in rows]
+    return (f"<h2>{html.escape(REFERENCE_TITLE)}</h2>"
+            + tabulate(cells, headers=REFERENCE_HEADER, tablefmt="html", disable_numparse=True))
+
+
 def _num(v: Any, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
@@ -225,10 +271,11 @@ def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
 
 
 def to_markdown(rows: list[Row], group: str = DEFAULT_GROUP, extra_notes: Iterable[str] = (),
-                layout: Layout = Layout()) -> str:
+                layout: Layout = Layout(), references: Sequence[ReferenceRow] = ()) -> str:
     header, cells = table(rows, group, layout)
     body = tabulate(cells, headers=header, tablefmt="pipe", disable_numparse=True)
-    return body + "\n\n" + "\n".join(f"- {n}" for n in [*notes(rows, group, layout), *extra_notes]) + "\n"
+    return (body + "\n\n" + "\n".join(f"- {n}" for n in [*notes(rows, group, layout), *extra_notes]) + "\n"
+            + reference_markdown(references))
 
 
 def to_csv(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()) -> str:
@@ -241,7 +288,8 @@ def to_csv(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout(
 
 
 def to_html(rows: list[Row], group: str = DEFAULT_GROUP, plot_png: bytes | None = None,
-            extra_notes: Iterable[str] = (), layout: Layout = Layout()) -> str:
+            extra_notes: Iterable[str] = (), layout: Layout = Layout(),
+            references: Sequence[ReferenceRow] = ()) -> str:
     header, cells = table(rows, group, layout)
     body = tabulate(cells, headers=header, tablefmt="html", disable_numparse=True)
     items = "".join(f"<li>{html.escape(n)}</li>" for n in [*notes(rows, group, layout), *extra_notes])
@@ -252,5 +300,6 @@ def to_html(rows: list[Row], group: str = DEFAULT_GROUP, plot_png: bytes | None 
     style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eee}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>strbench leaderboard</title>"
-            f"<style>{style}</style></head><body><h1>strbench leaderboard</h1>{body}<ul>{items}</ul>{img}"
+            f"<style>{style}</style></head><body><h1>strbench leaderboard</h1>{body}<ul>{items}</ul>"
+            f"{reference_html(references)}{img}"
             f"</body></html>\n")

@@ -22,6 +22,8 @@ class WeightsRelease:
     url: str
     sha256: str | None = None
     reported_accuracy: str | None = None
+    #: Who reports ``reported_accuracy`` and on what (shown in the leaderboard's reference table).
+    reported_by: str | None = None
 
     @property
     def filename(self) -> str:
