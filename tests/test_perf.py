@@ -270,7 +270,7 @@ def test_bench_record_has_perf_next_to_accuracy_and_a_leaderboard(install_entry_
     perf = record["perf"]
     assert perf["schema"] == "strbench.perf/1" and perf["inputs"]["dataset"] == "default-synthetic"
     assert record["runtime"]["precision"] == perf["configs"][perf["primary"]]["precision"] == "fp32"
-    assert perf["compile_not_applicable"] == "the recognizer's forward does not call its module() as a whole"
+    assert perf["compile_not_applicable"] == "the recognizer's forward does not call its runtime_module() as a whole"
     assert perf["system"]["torch_threads"] >= 1 and len(perf["system"]["load_average_before"]) == 3
     other = perf["system"]["other_processes"]
     assert set(other) == {"wall_s", "other_cpu_cores", "steal_cores", "contended"} and other["wall_s"] > 0

@@ -12,11 +12,11 @@ from strbench.plugin.types import Batch
 
 
 def calls_module(recognizer: Any, batch: Batch) -> bool:
-    """Whether ``recognizer.forward`` goes through ``recognizer.module()``'s ``__call__``.
+    """Whether ``recognizer.forward`` goes through ``recognizer.runtime_module()``'s ``__call__``.
 
     Compiling the module changes nothing when the recognizer only calls its submodules.
     """
-    module = recognizer.module()
+    module = recognizer.runtime_module()
     calls = []
     handle = module.register_forward_pre_hook(lambda *_: calls.append(1))
     try:
@@ -31,10 +31,10 @@ def not_applicable_reason(recognizer: Any, mode: str, probe: Batch) -> str | Non
     """Why ``mode`` cannot be applied to ``recognizer`` (``None``: it can)."""
     if mode == "none":
         return None
-    if recognizer.module() is None:
+    if recognizer.runtime_module() is None:
         return "no torch module (ONNX Runtime or an external engine)"
     if not calls_module(recognizer, probe):
-        return "the recognizer's forward does not call its module() as a whole"
+        return "the recognizer's forward does not call its runtime_module() as a whole"
     return None
 
 
@@ -47,7 +47,7 @@ def describe_mode(mode: str, device: str) -> dict[str, Any]:
 
 @contextmanager
 def compiled(recognizer: Any, mode: str) -> Iterator[None]:
-    """Replace ``recognizer.module().forward`` by its ``torch.compile`` for the duration of the block.
+    """Replace ``recognizer.runtime_module().forward`` by its ``torch.compile`` for the duration of the block.
 
     Compiling the bound ``forward`` (an instance attribute that ``nn.Module.__call__`` picks up)
     works for built-in modules too, where ``nn.Module.compile`` leaves frames of ``torch.nn``
@@ -56,7 +56,7 @@ def compiled(recognizer: Any, mode: str) -> Iterator[None]:
     if mode == "none":
         yield
         return
-    module = recognizer.module()
+    module = recognizer.runtime_module()
     had_own = "forward" in vars(module)
     previous = vars(module).get("forward")
     module.forward = torch.compile(module.forward, mode=None if mode == "default" else mode)

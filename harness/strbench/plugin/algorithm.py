@@ -50,8 +50,13 @@ class Recognizer(ABC):
         return self.decode(self.forward(batch), batch)
 
     def module(self) -> Any | None:
-        """The underlying ``torch.nn.Module`` (for parameter/FLOP counts, precision, compile), if any."""
+        """The ``torch.nn.Module`` holding the trained parameters (parameter counts, precision), if any."""
         return None
+
+    def runtime_module(self) -> Any | None:
+        """The module :meth:`forward` calls as a whole (what ``--compile`` compiles and FLOPs are
+        counted on): a faster inference copy where the plugin runs one; by default :meth:`module`."""
+        return self.module()
 
     def num_parameters(self) -> int | None:
         """Number of parameters of the model, or ``None`` when it has no meaningful count."""

@@ -54,6 +54,9 @@ class RareRecognizer(Recognizer):
     def module(self) -> torch.nn.Module:
         return self.model
 
+    def runtime_module(self) -> torch.nn.Module:
+        return self.net
+
     def describe(self) -> dict[str, Any]:
         return {
             "runtime": "pytorch",

@@ -59,3 +59,12 @@ def test_fast_equals_plain_with_paddle_weights() -> None:
     a, b = plain.forward(batch), fast.forward(batch)
     assert float((a - b).abs().max()) < 1e-5
     assert [p.text for p in plain.decode(a, batch)] == [p.text for p in fast.decode(b, batch)]
+
+
+def test_parameters_and_runtime_modules_are_named_apart() -> None:
+    """module() holds the trained parameters; runtime_module() is what forward runs (what
+    --compile compiles): the fast inference copy on the fast path, the model itself otherwise."""
+    fast = RareAlgorithm().load("mv3", None, "cpu", fast=True)
+    plain = RareAlgorithm().load("mv3", None, "cpu", fast=False)
+    assert fast.runtime_module() is fast.net and fast.module() is fast.model and fast.net is not fast.model
+    assert plain.runtime_module() is plain.module()

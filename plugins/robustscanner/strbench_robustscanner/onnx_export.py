@@ -7,6 +7,7 @@ returns ``probs`` ``(B, 40, 92)``: the folded network with incremental decoding 
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,7 @@ def export(
         raise NotSupportedError(f"robustscanner exports to 'onnx' only, not {fmt!r}")
     if not isinstance(recognizer, RobustScannerRecognizer):
         raise NotSupportedError("robustscanner can only export a recognizer it loaded itself (eager PyTorch)")
-    model = recognizer.model.to("cpu").eval()
+    model = copy.deepcopy(recognizer.model).to("cpu").eval()  # the recognizer itself stays as it is
     spec = recognizer.input_spec
     if check_batch is not None and len(check_batch):
         images, ratios = check_batch.images.to("cpu"), require_ratios(check_batch).to("cpu")

@@ -63,6 +63,9 @@ class RobustScannerRecognizer(Recognizer):
     def module(self) -> torch.nn.Module:
         return self.model
 
+    def runtime_module(self) -> torch.nn.Module:
+        return self.runner
+
     def describe(self) -> dict[str, Any]:
         return {
             "runtime": "pytorch",

@@ -94,7 +94,11 @@ def test_onnx_export_matches_eager_and_runs_in_onnxruntime(tiny, tiny_model, iii
     algo = RobustScannerAlgorithm()
     rec = RobustScannerRecognizer(tiny_model, Vocabulary(dict90()), algo.variant("r31").input_spec)
     first, second = load_real(iiit5k, 10, 6)
+    before = {k: v.clone() for k, v in rec.model.state_dict().items()}
+    model, runner = rec.model, rec.runner
     result = algo.export(rec, "onnx", tmp_path / "rs.onnx", first.batch)
+    assert rec.model is model and rec.runner is runner  # export never changes the recognizer it is given
+    assert all(torch.equal(before[k], v) for k, v in rec.model.state_dict().items())
     assert result.inputs == ("image", "valid_ratio")
     assert result.max_abs_diff is not None and result.max_abs_diff < 1e-4
     assert result.strings_equal and result.checked_samples == 6
