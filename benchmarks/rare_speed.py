@@ -94,7 +94,7 @@ def build_recognizer(row: str, variant: str, workdir: Path):
     import onnxruntime
 
     from strbench.weights.export import onnx_session
-    from strbench_rare.recognizer import OnnxRareRecognizer
+    from strbench_rare.export import OnnxRareRecognizer
 
     facts["onnxruntime"] = onnxruntime.__version__
     session = onnx_session(path, "cpu", threads=torch.get_num_threads())

@@ -6,23 +6,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from strbench import (
     Algorithm,
     Batch,
     Capabilities,
     ExportResult,
     InputSpec,
-    NotSupportedError,
     Recognizer,
     TrainResult,
     UsageError,
     Variant,
 )
 from strbench_rare import __version__
-from strbench_rare.labels import CHARSET, DECODE_MODES, decode_probs
-from strbench_rare.recognizer import ONNX_INPUT, ONNX_OUTPUT, OnnxRareRecognizer, RareRecognizer
+from strbench_rare.labels import CHARSET, DECODE_MODES
+from strbench_rare.recognizer import RareRecognizer
 from strbench_rare.tps import target_fiducials
 from strbench_rare.train_task import RECIPES, RareTrainTask, training_defaults
 from strbench_rare.weights import PADDLE_RELEASES, import_paddle, load_model, shipped_weights
@@ -158,36 +155,11 @@ class RareAlgorithm(Algorithm):
     # -- export ------------------------------------------------------------------------------
 
     def export(self, recognizer: Recognizer, fmt: str, path: Path, check_batch: Batch | None) -> ExportResult:
-        """ONNX with the TPS sampler (GridSample) and the unrolled 25-step decoder; input
-        ``images`` ``(batch, 3, 32, 100)``, output ``probs`` ``(batch, 25, 38)``, dynamic batch."""
-        from strbench import export_onnx, max_abs_diff, onnx_session
+        from strbench_rare.export import export
 
-        if fmt != "onnx":
-            raise NotSupportedError(f"rare exports only to onnx, not {fmt!r}")
-        if not isinstance(recognizer, RareRecognizer):
-            raise UsageError("rare can only export a recognizer it loaded itself (Algorithm.load)")
-        net = RareRecognizer(recognizer.model, recognizer.variant, "cpu", fast=True).net.cpu().eval()
-        spec = recognizer.input_spec
-        example = torch.zeros(2, spec.num_channels, spec.height, spec.max_width)
-        export_onnx(
-            net, (example,), Path(path), input_names=[ONNX_INPUT], output_names=[ONNX_OUTPUT],
-            dynamic_axes={ONNX_INPUT: {0: "batch"}, ONNX_OUTPUT: {0: "batch"}}, opset=17,
-        )
-        if check_batch is None or len(check_batch) == 0:
-            return ExportResult(path=str(path), format="onnx", inputs=(ONNX_INPUT,))
-        eager = recognizer.forward(check_batch.to(recognizer.device))
-        onnx_out = OnnxRareRecognizer(onnx_session(Path(path)), Path(path), recognizer.variant).forward(check_batch)
-        eager_text = [p.text for p in decode_probs(eager)]
-        onnx_text = [p.text for p in decode_probs(onnx_out)]
-        return ExportResult(
-            path=str(path), format="onnx", max_abs_diff=max_abs_diff(eager, onnx_out),
-            strings_equal=eager_text == onnx_text, checked_samples=len(check_batch), inputs=(ONNX_INPUT,),
-        )
+        return export(recognizer, fmt, Path(path), check_batch)
 
     def load_exported(self, path: Path, fmt: str, variant: str, device: str = "cpu") -> Recognizer:
-        from strbench import onnx_session
+        from strbench_rare.export import load_exported
 
-        if fmt != "onnx":
-            raise NotSupportedError(f"rare runs exported onnx models only, not {fmt!r}")
-        v = self.variant(variant)
-        return OnnxRareRecognizer(onnx_session(Path(path), device), Path(path), v, device)
+        return load_exported(self.variant(variant), Path(path), fmt, device)

@@ -1,11 +1,9 @@
-"""RARE recognizers: eager PyTorch (plain or the fast rewrite) and ONNX Runtime."""
+"""The RARE recognizer: eager PyTorch, plain or the fast rewrite (the ONNX Runtime one is in :mod:`.export`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from strbench import Batch, Prediction, Recognizer, Variant
@@ -13,9 +11,6 @@ from strbench_rare.allocator import retain_freed_memory
 from strbench_rare.fast import FastRare
 from strbench_rare.labels import DecodeMode, decode_probs
 from strbench_rare.model import RareModel
-
-ONNX_INPUT = "images"
-ONNX_OUTPUT = "probs"
 
 
 class RareRecognizer(Recognizer):
@@ -65,30 +60,3 @@ class RareRecognizer(Recognizer):
             "decode": self.decode_mode,
             "confidence": "mean max-probability of the kept steps",
         }
-
-
-class OnnxRareRecognizer(Recognizer):
-    """Runs an exported RARE ONNX model (input ``images``, output ``probs``) with ONNX Runtime."""
-
-    def __init__(self, session: Any, path: Path, variant: Variant, device: str = "cpu",
-                 decode: DecodeMode = "paddle") -> None:
-        self.session = session
-        self.path = Path(path)
-        self.variant = variant
-        self.input_spec = variant.input_spec
-        self.charset = variant.charset
-        self.device = device
-        self.decode_mode = decode
-
-    def forward(self, batch: Batch) -> np.ndarray:
-        images = batch.images.detach().to("cpu", torch.float32).numpy()
-        return self.session.run([ONNX_OUTPUT], {ONNX_INPUT: images})[0]
-
-    def decode(self, outputs: Any, batch: Batch) -> list[Prediction]:
-        return decode_probs(outputs, self.decode_mode)
-
-    def num_parameters(self) -> int | None:
-        return self.variant.num_parameters
-
-    def describe(self) -> dict[str, Any]:
-        return {"runtime": "onnxruntime", "model": str(self.path), "decode": self.decode_mode}

@@ -111,7 +111,7 @@ class RobustScannerAlgorithm(Algorithm):
 
         if weights.suffix.lower() in PADDLE_WEIGHT_SUFFIXES:
             from strbench import read_pdparams
-            from strbench_robustscanner.paddle_import import convert_state_dict
+            from strbench_robustscanner.paddle_weights import convert_state_dict
 
             state = convert_state_dict(read_pdparams(weights), model, source=str(weights))
         else:
@@ -151,7 +151,7 @@ class RobustScannerAlgorithm(Algorithm):
 
     def import_weights(self, variant: str, source: Path, dest: Path) -> dict[str, Any]:
         from strbench import read_pdparams, save_weights, sha256_file
-        from strbench_robustscanner.paddle_import import conversion_facts, convert_state_dict
+        from strbench_robustscanner.paddle_weights import conversion_facts, convert_state_dict
 
         source, dest = Path(source), Path(dest)
         if not source.is_file():
@@ -172,16 +172,16 @@ class RobustScannerAlgorithm(Algorithm):
     # -- training and export -----------------------------------------------------------------
 
     def train(self, variant: str, config: Mapping[str, Any]) -> TrainResult:
-        from strbench_robustscanner.training import train_variant
+        from strbench_robustscanner.train_task import train_variant
 
         return train_variant(self, variant, config)
 
     def export(self, recognizer: Recognizer, fmt: str, path: Path, check_batch: Batch | None) -> ExportResult:
-        from strbench_robustscanner.onnx_export import export
+        from strbench_robustscanner.export import export
 
         return export(self, recognizer, fmt, Path(path), check_batch)
 
     def load_exported(self, path: Path, fmt: str, variant: str, device: str = "cpu") -> Recognizer:
-        from strbench_robustscanner.onnx_export import load_exported
+        from strbench_robustscanner.export import load_exported
 
         return load_exported(self, Path(path), fmt, variant, device)

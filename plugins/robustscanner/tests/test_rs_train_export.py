@@ -15,7 +15,7 @@ from strbench import Batch, load_weights
 from strbench_robustscanner.algorithm import RobustScannerAlgorithm
 from strbench_robustscanner.labels import Vocabulary, dict90
 from strbench_robustscanner.recognizer import RobustScannerRecognizer
-from strbench_robustscanner.training import make_task
+from strbench_robustscanner.train_task import make_task
 
 NARROW = {"channels": [8, 16, 16, 16, 32, 32, 32], "enc_channels": 16}
 
