@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import lmdb
@@ -98,7 +99,7 @@ class RenderPool:
         self.renderer = renderer
         self.workers = workers
         self.chunk = chunk
-        self._pool = None
+        self._pool: Any = None  # a multiprocessing pool while inside the with block
 
     def __enter__(self) -> RenderPool:
         global _renderer
@@ -118,7 +119,7 @@ class RenderPool:
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
-            self._pool = None
+            self._pool: Any = None  # a multiprocessing pool while inside the with block
 
     def samples(self, start: int, count: int) -> Iterator[tuple[str, bytes]]:
         """Label and image of samples ``start .. start+count-1``, in index order."""
