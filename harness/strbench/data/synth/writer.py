@@ -119,7 +119,7 @@ class RenderPool:
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
-            self._pool: Any = None  # a multiprocessing pool while inside the with block
+            self._pool = None
 
     def samples(self, start: int, count: int) -> Iterator[tuple[str, bytes]]:
         """Label and image of samples ``start .. start+count-1``, in index order."""
