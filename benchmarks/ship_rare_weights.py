@@ -83,11 +83,11 @@ def newest_record(folder: Path, since: float) -> dict[str, Any]:
 
 def benchmark_accuracy(record: dict[str, Any]) -> dict[str, Any]:
     group = record["summary"]["groups"]["benchmark"]
-    per_set = {d["name"]: round(100 * d["metrics"]["word_accuracy"], 2) for d in record["datasets"]
+    per_set = {d["name"]: round(d["metrics"]["word_accuracy"], 2) for d in record["datasets"]
                if d.get("metrics")}
     return {
-        "weighted": round(100 * group["weighted"]["word_accuracy"], 2) if "weighted" in group else None,
-        "mean": round(100 * group["mean"]["word_accuracy"], 2) if "mean" in group else None,
+        "weighted": round(group["weighted"]["word_accuracy"], 2) if "weighted" in group else None,
+        "mean": round(group["mean"]["word_accuracy"], 2) if "mean" in group else None,
         "complete": group["complete"],
         "per_dataset": per_set,
     }
@@ -114,6 +114,38 @@ def evaluate_snapshots(run: Path, variant: str, data_root: Path, offsets: dict[s
                            "benchmark_word_accuracy": benchmark_accuracy(record)["weighted"]})
             print(f"{stage} {snap.stem}: {points[-1]['benchmark_word_accuracy']}%", flush=True)
     return points
+
+
+def reuse_snapshot_records(run: Path, variant: str, offsets: dict[str, int]) -> list[dict[str, Any]]:
+    """The curve points from the snapshot records an earlier call wrote (matched by tag)."""
+    from safetensors import safe_open
+
+    folder = RESULTS / "training" / f"rare_{variant}" / "curve"
+    records = [json.loads(p.read_text()) | {"_path": str(p.relative_to(REPO))} for p in sorted(folder.glob("*.json"))]
+    points = []
+    for stage in STAGES:
+        for snap in sorted((run / stage / "snapshots").glob("step*.safetensors")):
+            tagged = [r for r in records if f"{stage}-{snap.stem}" in r["id"]]
+            if not tagged:
+                raise SystemExit(f"no record for {stage} {snap.stem} in {folder}; run without --reuse")
+            with safe_open(str(snap), "pt") as handle:
+                meta = handle.metadata() or {}
+            points.append({"stage": stage, "step": int(meta["global_step"]),
+                           "sample_passes": int(meta["sample_passes"]) + offsets[stage], "record": tagged[-1]["_path"],
+                           "benchmark_word_accuracy": benchmark_accuracy(tagged[-1])["weighted"]})
+    return points
+
+
+def shipped_record(sha: str) -> dict[str, Any]:
+    """The newest record in results/ that ran the shipped weights (identified by their sha256)."""
+    found = []
+    for p in RESULTS.glob("*.json"):
+        record = json.loads(p.read_text())
+        if record.get("weights", {}).get("sha256") == sha:
+            found.append((record.get("created", ""), record | {"_path": str(p.relative_to(REPO))}))
+    if not found:
+        raise SystemExit("no record of the shipped weights in results/; run without --reuse")
+    return max(found, key=lambda x: x[0])[1]
 
 
 def plot(stages: dict[str, dict[str, Any]], offsets: dict[str, int], points: list[dict[str, Any]], png: Path) -> None:
@@ -183,6 +215,8 @@ def main() -> int:
     parser.add_argument("--variant", default="mv3")
     parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data" / "str-benchmarks")
     parser.add_argument("--no-curve-eval", action="store_true", help="skip evaluating the snapshots")
+    parser.add_argument("--reuse", action="store_true",
+                        help="rebuild the training record from the records already written (no evaluation)")
     args = parser.parse_args()
     run, variant = args.run.resolve(), args.variant
     if not args.data_root.is_dir():
@@ -190,7 +224,10 @@ def main() -> int:
         return 2
     stages = {stage: stage_summary(run / stage) for stage in STAGES}
     offsets = {"pretrain": 0, "finetune": stages["pretrain"]["sample_passes"]}
-    points = [] if args.no_curve_eval else evaluate_snapshots(run, variant, args.data_root, offsets)
+    if args.reuse:
+        points = reuse_snapshot_records(run, variant, offsets)
+    else:
+        points = [] if args.no_curve_eval else evaluate_snapshots(run, variant, args.data_root, offsets)
 
     # ship the weights with their identity
     PLUGIN_WEIGHTS.mkdir(parents=True, exist_ok=True)
@@ -211,10 +248,16 @@ def main() -> int:
     }
     weights.with_suffix(".json").write_text(json.dumps(identity, indent=1) + "\n")
 
-    since = datetime.datetime.now().timestamp()
-    strbench("run", "--plugin", "rare", "--backbone", variant, "--data-root", str(args.data_root))
-    final = newest_record(RESULTS, since)
+    if args.reuse:
+        final = shipped_record(identity["sha256"])
+    else:
+        since = datetime.datetime.now().timestamp()
+        strbench("run", "--plugin", "rare", "--backbone", variant, "--data-root", str(args.data_root))
+        final = newest_record(RESULTS, since)
 
+    points.append({"stage": "finetune", "step": stages["finetune"]["steps"], "sample_passes": total_passes,
+                   "record": final["_path"], "benchmark_word_accuracy": benchmark_accuracy(final)["weighted"],
+                   "shipped": True})
     png = RESULTS / "training" / f"rare_{variant}_curve.png"
     png.parent.mkdir(parents=True, exist_ok=True)
     plot(stages, offsets, points, png)
@@ -235,6 +278,7 @@ def main() -> int:
         "data_sources": data_sources(run, stages),
         "sample_passes": total_passes,
         "wall_seconds": round(sum(s["wall_seconds"] for s in stages.values()), 1),
+        "wall_seconds_note": "from each sitting's start to its last event, so steps repeated after an interruption count twice",
         "machine": {"device": "cpu", "cpu": cpu_model(), "python": platform.python_version(),
                     "torch": torch.__version__, "threads": "1 (OMP_NUM_THREADS=1: the second core was busy)"},
         "curve": points,

@@ -65,3 +65,31 @@ def test_decoding_skips_sos_and_eos() -> None:
     empty = np.zeros((1, 3, 38), dtype=np.float32)
     empty[0, :, EOS] = 1.0
     assert decode_probs(empty)[0].text == "" and decode_probs(empty)[0].confidence == 0.0
+
+
+def test_shipped_weights_are_the_default_and_identify_themselves() -> None:
+    """Without --weights, RARE-mv3 loads the strbench-trained weights shipped in the package; the
+    identity JSON beside them names recipe, data and steps and holds the file's sha256."""
+    import hashlib
+
+    from strbench_rare.algorithm import RareAlgorithm
+    from strbench_rare.weights import shipped_weights
+
+    shipped = shipped_weights("mv3")
+    if shipped is None:
+        pytest.skip("no shipped RARE-mv3 weights in this checkout")
+    path, identity = shipped
+    assert path.stat().st_size < 10 * 2**20
+    assert identity["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    algo = RareAlgorithm()
+    described = algo.weights_identity("mv3", None)
+    assert described["trained"] is True and described["shipped"] is True
+    assert "strbench-synth-real" in described["recipe"] and described["steps"]
+    rec = algo.load("mv3", None, "cpu", fast=False)
+    from strbench import load_weights
+
+    state, _ = load_weights(path)
+    assert torch.equal(rec.model.state_dict()["head.generator.weight"], state["head.generator.weight"])
+    untrained = algo.load("mv3", algo.resolve_weights("mv3", "untrained"), "cpu", fast=False)
+    assert not torch.equal(untrained.model.state_dict()["head.generator.weight"], state["head.generator.weight"])
+    assert algo.weights_identity("mv3", algo.resolve_weights("mv3", "untrained"))["trained"] is False

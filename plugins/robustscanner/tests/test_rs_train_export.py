@@ -107,3 +107,28 @@ def test_onnx_export_matches_eager_and_runs_in_onnxruntime(tiny, tiny_model, iii
     assert [p.text for p in onnx_rec.predict(batch)] == [p.text for p in rec.predict(batch)]
     single = Batch(batch.keys[:1], batch.images[:1], batch.valid_ratios[:1])
     assert onnx_rec.predict(single)[0].text == rec.predict(single)[0].text
+
+
+@pytest.mark.slow
+def test_loss_falls_on_real_crops_with_the_strbench_recipe(iiit5k: Path, tmp_path: Path) -> None:
+    """RobustScanner through the same pipeline as RARE (recipe strbench-synth-real:finetune, the
+    width-reduced network, CPU, fp32): the loss over 16 real crops falls within 40 steps."""
+    from strbench import load_recipe
+
+    algo = RobustScannerAlgorithm()
+    train_file = write_subset(iiit5k, tmp_path, 16)
+    settings = load_recipe(algo.recipe_dir, "strbench-synth-real:finetune", "r31").settings | {
+        "train_data": [str(train_file)], "output_dir": str(tmp_path / "run"), "network": NARROW, "batch_size": 8,
+        "max_steps": 40, "warmup_steps": 5, "lr": 1e-3, "device": "cpu", "amp": "off", "log_every": 5,
+        "augment": "off", "eval_every": 0, "workers": 0,
+    }
+    result = algo.train("r31", settings)
+    losses = [e["loss"] for e in _log_events(tmp_path / "run" / "train_log.jsonl") if e["event"] == "train"]
+    assert result.steps == 40 and len(losses) == 8
+    assert losses[-1] < 0.8 * losses[0], losses
+
+
+def _log_events(path: Path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
