@@ -411,7 +411,7 @@ def test_train_data_repeat_mixes_sources(tmp_path):
             image.write_bytes(_png(i % 4))
             lines.append(f"images/{image.name}\t{name.stem}")
         name.write_text("\n".join(lines) + "\n")
-    source = _open_sources([str(big), str(small)], "train_data", [1, 3])
+    source = _open_sources([str(big), str(small)], "train_data", None, [1, 3])
     assert len(source) == 5 + 3 * 2
     assert [source.label(i) for i in range(len(source))].count("small") == 6
     source.close()
