@@ -36,13 +36,14 @@ class ConvertReport:
     map_size: int = INITIAL_MAP_SIZE
 
 
-def _prepare_dest(dest: Path, overwrite: bool) -> Path:
-    """Check ``dest`` may be (over)written; return the ``.partial`` folder to write into."""
+def prepare_dest(dest: Path, overwrite: bool, extra_files: tuple[str, ...] = ()) -> Path:
+    """Check ``dest`` may be (over)written (an LMDB, plus ``extra_files`` written beside it);
+    return the fresh ``.partial`` folder to write into."""
     if dest.exists():
         if not dest.is_dir():
             raise DataError(f"{dest} exists and is not a folder; choose another destination")
         contents = {p.name for p in dest.iterdir()}
-        if contents and not contents <= set(LMDB_FILES):
+        if contents and not contents <= {*LMDB_FILES, *extra_files}:
             raise DataError(f"{dest} is a non-empty folder that is not an LMDB; choose an empty or new destination")
         if contents and not overwrite:
             raise DataError(f"{dest} already holds an LMDB; pass --overwrite to replace it")
@@ -90,7 +91,7 @@ def write_lmdb(
     in the report. ``advance(n)`` is called as samples are processed (progress display).
     """
     dest = Path(dest)
-    partial = _prepare_dest(dest, overwrite)
+    partial = prepare_dest(dest, overwrite)
     report = ConvertReport(source=source.location, dest=dest, map_size=initial_map_size)
     env = lmdb.open(str(partial), map_size=initial_map_size, subdir=True, lock=True)
     try:

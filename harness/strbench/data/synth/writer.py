@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -22,13 +21,12 @@ from typing import Any
 import cv2
 import lmdb
 
+from strbench.data.convert import LMDB_FILES, prepare_dest
 from strbench.data.lmdb_format import image_key, label_key
 from strbench.data.synth.render import Renderer
-from strbench.errors import DataError
 
 GENERATOR_VERSION = "1"
 META_FILE = "synth-meta.json"
-LMDB_FILES = ("data.mdb", "lock.mdb")
 CHUNK = 128
 INITIAL_MAP_SIZE = 64 * 2**20
 
@@ -60,23 +58,6 @@ def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
 def _chunks(start: int, count: int, size: int) -> Iterator[tuple[int, int]]:
     for lo in range(start, start + count, size):
         yield lo, min(lo + size, start + count)
-
-
-def _prepare(dest: Path, overwrite: bool) -> Path:
-    allowed = set(LMDB_FILES) | {META_FILE}
-    if dest.exists():
-        if not dest.is_dir():
-            raise DataError(f"{dest} exists and is not a folder; choose another destination")
-        contents = {p.name for p in dest.iterdir()}
-        if contents and not contents <= allowed:
-            raise DataError(f"{dest} is a non-empty folder that is not an LMDB; choose an empty or new destination")
-        if contents and not overwrite:
-            raise DataError(f"{dest} already holds an LMDB; pass --overwrite to replace it")
-    partial = dest.with_name(dest.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True)
-    return partial
 
 
 def _put(env: lmdb.Environment, items: list[tuple[bytes, bytes]], map_size: list[int]) -> None:
@@ -148,7 +129,7 @@ def write_synth_lmdb(dest: Path, renderer: Renderer, count: int, *, workers: int
     """Render samples ``start .. start+count-1`` into a new clovaai LMDB at ``dest`` (keys 1..count in
     index order), with ``workers`` processes or an open ``pool``."""
     dest = Path(dest)
-    partial = _prepare(dest, overwrite)
+    partial = prepare_dest(dest, overwrite, extra_files=(META_FILE,))
     map_size = [max(INITIAL_MAP_SIZE, 1 << (count * 4096).bit_length())]
     started = time.perf_counter()
     env = lmdb.open(str(partial), map_size=map_size[0], subdir=True, lock=True)
