@@ -34,17 +34,9 @@ log() { echo "gpu_check: $*" | tee -a "$OUT/gpu_check.log" >&2; }
 if [[ $DRY -eq 0 ]]; then
   $PY -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" \
     || { echo "gpu_check.sh: no CUDA device visible to torch (use --dry-run on a CPU machine)" >&2; exit 2; }
-  missing=()
-  for pair in numpy=numpy PIL=pillow cv2=opencv-python-headless pluggy=pluggy rich=rich lmdb=lmdb \
-              tabulate=tabulate rapidfuzz=rapidfuzz safetensors=safetensors onnx=onnx matplotlib=matplotlib \
-              pynvml=nvidia-ml-py; do
-    $PY -c "import ${pair%%=*}" 2>/dev/null || missing+=("${pair#*=}")
-  done
-  if [[ ${#missing[@]} -gt 0 ]]; then
-    [[ -n "$WHEELS" ]] || { echo "gpu_check.sh: missing ${missing[*]}; give --wheels DIR with their wheels" >&2; exit 2; }
-    $PY -m pip install -q --no-index --find-links "$WHEELS" "${missing[@]}"
-  fi
-  $PY -m pip install -q --no-deps --no-build-isolation -e . -e plugins/rare -e plugins/robustscanner
+  # shellcheck source=benchmarks/gpu_setup.sh
+  source benchmarks/gpu_setup.sh
+  gpu_setup gpu_check.sh "$WHEELS"
   DEVICE=cuda
   BENCH=(--perf-precisions fp16 bf16)
   TORCH_BENCH=(--compile reduce-overhead)

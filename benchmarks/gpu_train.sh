@@ -24,17 +24,9 @@ PY=${PYTHON:-python3}
 $PY -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" \
   || { echo "gpu_train.sh: no CUDA device visible to torch; this check needs a GPU" >&2; exit 2; }
 
-# the packages strbench imports, by import name=distribution name
-missing=()
-for pair in numpy=numpy PIL=pillow cv2=opencv-python-headless pluggy=pluggy rich=rich lmdb=lmdb \
-            tabulate=tabulate rapidfuzz=rapidfuzz safetensors=safetensors onnx=onnx matplotlib=matplotlib; do
-  $PY -c "import ${pair%%=*}" 2>/dev/null || missing+=("${pair#*=}")
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  [[ -n "$WHEELS" ]] || { echo "gpu_train.sh: missing ${missing[*]}; give --wheels DIR with their wheels" >&2; exit 2; }
-  $PY -m pip install -q --no-index --find-links "$WHEELS" "${missing[@]}"
-fi
-$PY -m pip install -q --no-deps --no-build-isolation -e . -e plugins/rare -e plugins/robustscanner
+# shellcheck source=benchmarks/gpu_setup.sh
+source benchmarks/gpu_setup.sh
+gpu_setup gpu_train.sh "$WHEELS"
 
 mkdir -p "$OUT"
 CORES=$(nproc)
