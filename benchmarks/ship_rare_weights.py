@@ -47,9 +47,8 @@ def stage_summary(stage_dir: Path) -> dict[str, Any]:
     # wall time: each sitting runs from its start event to its last event before the next start
     wall = 0.0
     for i, start in enumerate(starts):
-        stop = starts[i + 1]["time"] if i + 1 < len(starts) else events[-1]["time"]
-        inside = [e["time"] for e in events if start["time"] <= e["time"] < stop or e is events[-1]]
-        wall += max(inside) - start["time"]
+        stop = starts[i + 1]["time"] if i + 1 < len(starts) else float("inf")
+        wall += max(e["time"] for e in events if start["time"] <= e["time"] < stop) - start["time"]
     train = [e for e in events if e["event"] == "train"]
     rates = sorted(e["images_per_second"] for e in train if e.get("images_per_second"))
     return {
