@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trains strbench's shipped RARE-mv3 end to end on a CPU, resumably:
 #   1. synthetic data (strbench data synth): a training set and a validation set;
-#   2. pre-training on the synthetic set     (recipe strbench-synth-real:pretrain);
+#   2. pre-training on the synthetic set     (recipe strbench-synth-real:pretrain), extended by
+#      a warm restart from its last weights  (recipe strbench-synth-real:pretrain-more);
 #   3. fine-tuning on the real training splits mixed with synthetic words
 #                                            (recipe strbench-synth-real:finetune);
 # then benchmarks/ship_rare_weights.py evaluates the curve's snapshots, ships the weights into the
@@ -12,7 +13,7 @@
 #   benchmarks/train_rare_mv3.sh [RUN_DIR]           (default runs/rare_mv3)
 # Environment: STR_TRAIN (real training splits, default ../shared/data/str-train),
 # SYNTH_COUNT (default 400000),
-# PRETRAIN_STEPS / FINETUNE_STEPS (override the recipe's max_steps), WORKERS (default 1).
+# PRETRAIN_STEPS / PRETRAIN_MORE_STEPS / FINETUNE_STEPS (override the recipe's max_steps), WORKERS (default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-runs/rare_mv3}
@@ -56,6 +57,13 @@ if ! finished "$RUN/pretrain"; then
     ${PRETRAIN_STEPS:+--set max_steps=$PRETRAIN_STEPS} $(resume_or_init "$RUN/pretrain")
 fi
 
+if ! finished "$RUN/pretrain_more"; then
+  # shellcheck disable=SC2046
+  strbench -q train "${common[@]}" --recipe strbench-synth-real:pretrain-more \
+    --train-data "$RUN/synth_train" --val-data "$RUN/synth_val" --output-dir "$RUN/pretrain_more" \
+    ${PRETRAIN_MORE_STEPS:+--set max_steps=$PRETRAIN_MORE_STEPS} $(resume_or_init "$RUN/pretrain_more" "$RUN/pretrain/last.safetensors")
+fi
+
 if ! finished "$RUN/finetune"; then
   # real crops repeated 6x (40,350 per epoch) next to 60,000 fresh synthetic words
   # shellcheck disable=SC2046
@@ -63,7 +71,7 @@ if ! finished "$RUN/finetune"; then
     --train-data "$STR_TRAIN/IIIT5K_train_2000/gt.txt" "$STR_TRAIN/SVT_train_257/gt.txt" \
                  "$STR_TRAIN/IC15_train_4468/gt.txt" "$RUN/synth_finetune" \
     --set train_data_repeat=6,6,6,1 --val-data "$RUN/synth_val" --output-dir "$RUN/finetune" \
-    ${FINETUNE_STEPS:+--set max_steps=$FINETUNE_STEPS} $(resume_or_init "$RUN/finetune" "$RUN/pretrain/last.safetensors")
+    ${FINETUNE_STEPS:+--set max_steps=$FINETUNE_STEPS} $(resume_or_init "$RUN/finetune" "$RUN/pretrain_more/last.safetensors")
 fi
 
 echo "train_rare_mv3.sh: trained; ship and evaluate with: python benchmarks/ship_rare_weights.py $RUN"
