@@ -69,6 +69,12 @@ class Recognizer(ABC):
         """Extra facts for the result record (runtime, precision, decode options, ...)."""
         return {}
 
+    def onnx_feeds(self, batch: Batch) -> dict[str, Any]:
+        """The ONNX Runtime inputs (name -> float32 array) this recognizer feeds its graph for
+        ``batch``; recognizers returned by :meth:`Algorithm.load_exported` for ONNX implement it
+        (int8 calibration feeds the same inputs)."""
+        raise NotSupportedError(f"{type(self).__name__} does not run an ONNX graph")
+
 
 class Algorithm(ABC):
     """A recognition algorithm and everything the harness can ask of it.

@@ -126,6 +126,8 @@ class ExportResult:
     strings_equal: bool | None = None
     checked_samples: int = 0
     inputs: tuple[str, ...] = ()
+    #: ONNX node names (fnmatch patterns) that int8 quantization leaves in float (e.g. a spatial transformer)
+    quantize_exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,9 @@ from strbench_rare.recognizer import RareRecognizer
 
 ONNX_INPUT = "images"
 ONNX_OUTPUT = "probs"
+#: stays in float under int8 quantization: the TPS localization network and sampling grid (its
+#: fiducial regression needs more than 8 bits) and the attention decoder
+QUANTIZE_EXCLUDE = ("/transform/*", "/decoder/*")
 
 
 def export(recognizer: Recognizer, fmt: str, path: Path, check_batch: Batch | None) -> ExportResult:
@@ -47,7 +50,7 @@ def export(recognizer: Recognizer, fmt: str, path: Path, check_batch: Batch | No
         dynamic_axes={ONNX_INPUT: {0: "batch"}, ONNX_OUTPUT: {0: "batch"}}, opset=17,
     )
     if check_batch is None or len(check_batch) == 0:
-        return ExportResult(path=str(path), format="onnx", inputs=(ONNX_INPUT,))
+        return ExportResult(path=str(path), format="onnx", inputs=(ONNX_INPUT,), quantize_exclude=QUANTIZE_EXCLUDE)
     eager = recognizer.forward(check_batch.to(recognizer.device))
     onnx_out = OnnxRareRecognizer(onnx_session(path), path, recognizer.variant).forward(check_batch)
     eager_text = [p.text for p in decode_probs(eager)]
@@ -55,6 +58,7 @@ def export(recognizer: Recognizer, fmt: str, path: Path, check_batch: Batch | No
     return ExportResult(
         path=str(path), format="onnx", max_abs_diff=max_abs_diff(eager, onnx_out),
         strings_equal=eager_text == onnx_text, checked_samples=len(check_batch), inputs=(ONNX_INPUT,),
+        quantize_exclude=QUANTIZE_EXCLUDE,
     )
 
 
@@ -78,9 +82,11 @@ class OnnxRareRecognizer(Recognizer):
         self.device = device
         self.decode_mode = decode
 
+    def onnx_feeds(self, batch: Batch) -> dict[str, np.ndarray]:
+        return {ONNX_INPUT: batch.images.detach().to("cpu", torch.float32).numpy()}
+
     def forward(self, batch: Batch) -> np.ndarray:
-        images = batch.images.detach().to("cpu", torch.float32).numpy()
-        return self.session.run([ONNX_OUTPUT], {ONNX_INPUT: images})[0]
+        return self.session.run([ONNX_OUTPUT], self.onnx_feeds(batch))[0]
 
     def decode(self, outputs: Any, batch: Batch) -> list[Prediction]:
         return decode_probs(outputs, self.decode_mode)
