@@ -11,7 +11,14 @@ from strbench.atomic import atomic_write_bytes
 from strbench.errors import DataError
 from strbench.report import leaderboard as lb
 from strbench.run.record import Record
-from strbench.run.records import SCHEMA, load_record, predictions_path, read_predictions, write_record
+from strbench.run.records import (
+    SCHEMA,
+    iter_records,
+    load_record,
+    predictions_path,
+    read_predictions,
+    write_record,
+)
 from strbench.run.scoring import SamplePrediction
 
 
@@ -160,3 +167,45 @@ def test_reported_figures_stay_apart_from_measured_rows() -> None:
     import html
 
     assert html.escape(lb.REFERENCE_TITLE) in lb.to_html([], references=refs)
+
+
+COMMITTED = Path(__file__).resolve().parents[1] / "results"
+
+
+def committed_records() -> list[Path]:
+    return [p for p in sorted(COMMITTED.rglob("*.json")) if json.loads(p.read_text()).get("schema") == SCHEMA]
+
+
+def test_committed_records_load_and_round_trip() -> None:
+    paths = committed_records()
+    if not paths:
+        pytest.skip(f"no committed records under {COMMITTED}")
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        record = load_record(path)
+        assert record.to_json() == data, path
+        assert list(record.to_json()) == list(data), path  # key order kept: rewriting changes nothing
+        assert record.datasets and record.protocol.key and record.predictions is not None
+
+
+def test_unknown_fields_survive_a_round_trip(tmp_path: Path) -> None:
+    data = minimal_record("r1", 50.0)
+    data["from_the_future"] = {"a": 1}
+    data["weights"] = {"name": "w", "trained": True, "release": {"alias": "x"}}
+    data["datasets"][0]["new_count"] = 3
+    data["summary"]["groups"]["benchmark"]["note"] = "n"
+    path = save(tmp_path, data)
+    again = load_record(path).to_json()
+    assert again["from_the_future"] == {"a": 1} and again["weights"]["release"] == {"alias": "x"}
+    assert again["datasets"][0]["new_count"] == 3 and again["summary"]["groups"]["benchmark"]["note"] == "n"
+    assert Record.from_json(again).to_json() == again
+
+
+def test_damaged_record_names_the_file(tmp_path: Path) -> None:
+    data = minimal_record("r1", 50.0)
+    del data["algorithm"]
+    path = tmp_path / "r1.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(DataError, match="r1.json is a damaged strbench record"):
+        load_record(path)
+    assert list(iter_records(tmp_path)) == []  # the board leaves it out
