@@ -12,13 +12,14 @@ precision deltas, FLOPs, machine load) and ``speed_accuracy.png`` next to the re
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
+
+from strbench.run.records import iter_records
 
 REPO = Path(__file__).resolve().parents[1]
 SUITE = Path(__file__).with_name("perf_suite.toml")
@@ -166,12 +167,11 @@ def render(args: argparse.Namespace) -> int:
     if subprocess.run(board, cwd=REPO).returncode != 0:
         return 1
     latest: dict[tuple[str, ...], dict[str, Any]] = {}
-    for path in sorted(results.glob("*.json")):
-        rec = json.loads(path.read_text(encoding="utf-8"))
-        if rec.get("schema") != "strbench.record/1" or "perf" not in rec:
+    for _, record in iter_records(results):
+        if record.perf is None or record.kind != "accuracy":
             continue
-        rt = rec["runtime"]
-        latest[(rec["algorithm"], rec["variant"], rt["backend"], rt["device"], rt["precision"])] = rec
+        rt = record.runtime
+        latest[(record.algorithm, record.variant, rt.backend, rt.device, rt.precision)] = record.to_json()
     notes = {(e["plugin"], e["variant"], e.get("backend", "torch")): e["note"] for e in entries if e.get("note")}
     (results / "perf.md").write_text(perf_markdown(list(latest.values()), notes), encoding="utf-8")
     print(f"written: {results / 'leaderboard.md'}, {results / 'perf.md'}, {results / 'speed_accuracy.png'}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from strbench.cli.main import main
-from strbench.run.records import load_record, read_predictions
+from strbench.run.records import Record, load_record, predictions_path, read_predictions
 
 SUBSETS = {  # shared layout label file -> (folder name in the subset root, clovaai LMDB name, samples)
     "IIIT5K_3000/gt_cased.txt": ("IIIT5K_3000", "IIIT5k_3000", 40),
@@ -49,28 +49,29 @@ def test_folder_and_lmdb_give_identical_records_and_a_leaderboard(data_root, ins
     assert set(records) == {"folder", "lmdb"}
     (fp, folder_rec), (lp, lmdb_rec) = records["folder"], records["lmdb"]
 
-    names = [d["name"] for d in folder_rec["datasets"]]
+    names = [d.name for d in folder_rec.datasets]
     assert names == ["IIIT5k_3000", "IC13_857", "CUTE80_288"]
-    assert [d["name"] for d in lmdb_rec["datasets"]] == names
-    assert [d["format"] for d in lmdb_rec["datasets"]] == ["lmdb"] * 3
-    for f, m in zip(folder_rec["datasets"], lmdb_rec["datasets"], strict=True):
-        assert f["metrics"] == m["metrics"] and f["evaluated"] == m["evaluated"]
-        assert f["status"] == "count mismatch" and f["found"] < f["expected"]  # subsets are reported as such
-    assert folder_rec["summary"]["all"] == lmdb_rec["summary"]["all"]
-    assert "IC15_2077" in folder_rec["missing"]
+    assert [d.name for d in lmdb_rec.datasets] == names
+    assert [d.format for d in lmdb_rec.datasets] == ["lmdb"] * 3
+    for f, m in zip(folder_rec.datasets, lmdb_rec.datasets, strict=True):
+        assert f.metrics == m.metrics and f.evaluated == m.evaluated
+        assert f.status == "count mismatch" and f.found is not None and f.expected is not None and f.found < f.expected  # subsets are reported as such
+    assert folder_rec.summary.all == lmdb_rec.summary.all
+    assert "IC15_2077" in folder_rec.missing
 
-    def pairs(path: Path, rec: dict) -> list[tuple[str, str, str]]:
-        return [(ds, p.label, p.prediction) for ds, p in read_predictions(path.parent / rec["predictions"]["file"])]
+    def pairs(path: Path, rec: Record) -> list[tuple[str, str, str]]:
+        return [(ds, p.label, p.prediction) for ds, p in read_predictions(predictions_path(path, rec))]
 
     assert pairs(fp, folder_rec) == pairs(lp, lmdb_rec)
-    assert folder_rec["weights"]["trained"] is False
-    assert folder_rec["environment"]["packages"]["torch"]
-    assert folder_rec["protocol"]["key"] == "lower36@1"
+    assert folder_rec.weights.trained is False
+    assert folder_rec.environment.packages["torch"]
+    assert folder_rec.protocol.key == "lower36@1"
 
     run_cli("rescore", str(fp), "--protocol", "cased62", "--write")
     rescored = [load_record(p) for p in results.glob("*rescored*.json")]
-    assert len(rescored) == 1 and rescored[0]["protocol"]["key"] == "cased62@1"
-    assert rescored[0]["datasets"][0]["evaluated"] == folder_rec["datasets"][0]["evaluated"]
+    assert len(rescored) == 1 and rescored[0].protocol.key == "cased62@1"
+    assert rescored[0].datasets[0].evaluated == folder_rec.datasets[0].evaluated
+    assert rescored[0].rescored_from is not None and rescored[0].rescored_from.id == folder_rec.id
 
     capsys.readouterr()
     run_cli("leaderboard", "--results-dir", str(results), "--format", "markdown")

@@ -267,9 +267,10 @@ def test_bench_record_has_perf_next_to_accuracy_and_a_leaderboard(install_entry_
                  "--perf-repeats", "1", "--compile", "default", "--results-dir", str(results)]) == 0
     (path,) = [p for p in results.glob("*.json")]
     record = load_record(path)
-    perf = record["perf"]
+    assert record.perf is not None
+    perf = record.perf.to_json()
     assert perf["schema"] == "strbench.perf/1" and perf["inputs"]["dataset"] == "default-synthetic"
-    assert record["runtime"]["precision"] == perf["configs"][perf["primary"]]["precision"] == "fp32"
+    assert record.runtime.precision == perf["configs"][perf["primary"]]["precision"] == "fp32"
     assert perf["compile_not_applicable"] == "the recognizer's forward does not call its runtime_module() as a whole"
     assert perf["system"]["torch_threads"] >= 1 and len(perf["system"]["load_average_before"]) == 3
     other = perf["system"]["other_processes"]
@@ -281,8 +282,8 @@ def test_bench_record_has_perf_next_to_accuracy_and_a_leaderboard(install_entry_
     assert config["throughput"]["points"][0]["memory"]["peak_rss_mb"] > 0
     assert config["accuracy"]["images"] == 6 and config["accuracy"]["protocol"] == "lower36@1"
     assert perf["flops"]["gflops_per_image"] == 0  # the dummy runs no torch operator in forward
-    assert record["command"]["options"]["perf_options"]["batch_sizes"] == [1, 2]
-    json.dumps(record, allow_nan=False)
+    assert record.command["options"]["perf_options"]["batch_sizes"] == [1, 2]
+    json.dumps(record.to_json(), allow_nan=False)
 
     columns = leaderboard_columns(perf)
     assert columns[THROUGHPUT] == config["throughput"]["best"]["images_per_s"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +133,31 @@ def test_plugins_command_lists_and_flags_errors(install_entry_point) -> None:
     assert listing["dummy"]["algorithms"]["dummy"]["variants"]["base"]["charset_size"] == 36
     assert listing["z_broken"]["errors"]
     assert proc.returncode == 1
+
+
+def test_every_hook_has_exactly_one_facade_method() -> None:
+    import inspect
+
+    from strbench.plugin import hookspecs
+    from strbench.plugin.host import HOOK_METHODS, PluginHost
+
+    specs = {name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("strbench_")}
+    assert set(HOOK_METHODS) == specs
+    assert len(set(HOOK_METHODS.values())) == len(HOOK_METHODS)
+    for hook, method in HOOK_METHODS.items():
+        assert callable(getattr(PluginHost, method, None)), f"PluginHost.{method} (for {hook}) is missing"
+
+
+def test_only_the_host_calls_hooks_directly() -> None:
+    import re
+
+    repo = Path(__file__).resolve().parents[1]
+    host = repo / "harness" / "strbench" / "plugin" / "host.py"
+    offenders = [
+        f"{path.relative_to(repo)}:{n}"
+        for folder in ("harness", "plugins", "benchmarks", "docs")
+        for path in sorted((repo / folder).rglob("*.py")) if path != host
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\.hook\.\w", line)
+    ]
+    assert offenders == [], "call hooks through PluginHost's facade methods"

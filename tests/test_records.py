@@ -10,8 +10,21 @@ import pytest
 from strbench.atomic import atomic_write_bytes
 from strbench.errors import DataError
 from strbench.report import leaderboard as lb
-from strbench.run.records import SCHEMA, load_record, read_predictions, write_record
+from strbench.run.record import Record
+from strbench.run.records import (
+    SCHEMA,
+    iter_records,
+    load_record,
+    predictions_path,
+    read_predictions,
+    write_record,
+)
 from strbench.run.scoring import SamplePrediction
+
+
+def save(folder: Path, data: dict, rows: list[dict] | None = None) -> Path:
+    """Write a record given as its JSON form."""
+    return write_record(folder, Record.from_json(data), rows)
 
 
 def minimal_record(rid: str, acc: float, trained: bool = True) -> dict:
@@ -28,10 +41,10 @@ def minimal_record(rid: str, acc: float, trained: bool = True) -> dict:
 def test_write_and_read_back(tmp_path: Path) -> None:
     rows = [SamplePrediction("a.png", "Hi", "hi", 0.5).to_json("IIIT5k_3000"),
             SamplePrediction("b.png", "", skip="cannot decode image").to_json("IIIT5k_3000")]
-    path = write_record(tmp_path, minimal_record("r1", 50.0), rows)
+    path = save(tmp_path, minimal_record("r1", 50.0), rows)
     record = load_record(path)
-    assert record["predictions"]["count"] == 2
-    got = list(read_predictions(tmp_path / record["predictions"]["file"]))
+    assert record.predictions is not None and record.predictions.count == 2
+    got = list(read_predictions(predictions_path(path, record)))
     assert got[0] == ("IIIT5k_3000", SamplePrediction("a.png", "Hi", "hi", 0.5))
     assert got[1][1].skip == "cannot decode image"
     assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
@@ -59,12 +72,12 @@ def test_non_record_is_rejected(tmp_path: Path) -> None:
 
 
 def test_leaderboard_newest_record_per_row_and_untrained_flag(tmp_path: Path) -> None:
-    write_record(tmp_path, minimal_record("2026-01-01", 10.0), None)
-    write_record(tmp_path, minimal_record("2026-02-01", 20.0), None)
+    save(tmp_path, minimal_record("2026-01-01", 10.0))
+    save(tmp_path, minimal_record("2026-02-01", 20.0))
     rows = lb.collect_rows(tmp_path)
     assert len(rows) == 1 and rows[0].accuracy["IIIT5k_3000"] == 20.0
-    write_record(tmp_path, {**minimal_record("2026-03-01", 1.0, trained=False),
-                            "weights": {"name": "untrained", "trained": False}}, None)
+    save(tmp_path, {**minimal_record("2026-03-01", 1.0, trained=False),
+                    "weights": {"name": "untrained", "trained": False}})
     md = lb.to_markdown(lb.collect_rows(tmp_path))
     assert "UNTRAINED" in md and "20.00" in md and "1.500" in md
 
@@ -78,14 +91,13 @@ def perf_section(device: str, images_per_s: float) -> dict:
 
 
 def test_speed_columns_come_from_the_newest_perf_run_of_the_same_model(tmp_path: Path) -> None:
-    write_record(tmp_path, minimal_record("2026-01-01", 50.0), None)  # full accuracy run, no perf
+    save(tmp_path, minimal_record("2026-01-01", 50.0))  # full accuracy run, no perf
     subset = {**minimal_record("2026-02-01", 99.0), "data": {"synthetic": False, "subset_limit": 100}}
-    write_record(tmp_path, {**subset, "perf": perf_section("cpu", 40.0)}, None)
-    write_record(tmp_path, {**subset, "id": "2026-03-01", "created": "2026-03-01", "perf": perf_section("cuda:0", 900.0)},
-                 None)
+    save(tmp_path, {**subset, "perf": perf_section("cpu", 40.0)})
+    save(tmp_path, {**subset, "id": "2026-03-01", "created": "2026-03-01", "perf": perf_section("cuda:0", 900.0)})
     other = {**minimal_record("2026-04-01", 1.0), "variant": "other", "perf": perf_section("cpu", 7.0)}
     other["data"] = {"synthetic": False, "subset_limit": 10}
-    write_record(tmp_path, other, None)
+    save(tmp_path, other)
 
     (row,) = lb.collect_rows(tmp_path)  # subset runs give speed, never accuracy
     assert row.accuracy["IIIT5k_3000"] == 50.0
@@ -103,8 +115,8 @@ def test_plot_shows_one_protocol(tmp_path: Path) -> None:
     from strbench.report.plots import plot_protocol, speed_accuracy_png
 
     base = {**minimal_record("2026-01-01", 50.0), "perf": perf_section("cpu", 40.0)}
-    write_record(tmp_path, base, None)
-    write_record(tmp_path, {**base, "id": "2026-01-02", "protocol": {"key": "cased62@1"}}, None)
+    save(tmp_path, base)
+    save(tmp_path, {**base, "id": "2026-01-02", "protocol": {"key": "cased62@1"}})
     rows = lb.collect_rows(tmp_path)
     assert len(rows) == 2 and plot_protocol(rows) == "lower36"
     assert plot_protocol([r for r in rows if r.protocol == "cased62@1"]) == "cased62"
@@ -118,8 +130,8 @@ def test_board_notes_appear_once_and_say_which_algorithms_ran_untrained(tmp_path
     from strbench.cli.cmd_leaderboard import untrained_notes
     from strbench.weights.releases import WeightsRelease
 
-    write_record(tmp_path, {**minimal_record("2026-03-01", 0.0, trained=False),
-                            "weights": {"name": "untrained", "trained": False}}, None)
+    save(tmp_path, {**minimal_record("2026-03-01", 0.0, trained=False),
+                    "weights": {"name": "untrained", "trained": False}})
     rows = lb.collect_rows(tmp_path)
     untrained = SimpleNamespace(variants={"v": SimpleNamespace(default_weights=None)},
                                 weight_releases={"upstream": {"v": WeightsRelease("https://x/w.tar")}})
@@ -155,3 +167,45 @@ def test_reported_figures_stay_apart_from_measured_rows() -> None:
     import html
 
     assert html.escape(lb.REFERENCE_TITLE) in lb.to_html([], references=refs)
+
+
+COMMITTED = Path(__file__).resolve().parents[1] / "results"
+
+
+def committed_records() -> list[Path]:
+    return [p for p in sorted(COMMITTED.rglob("*.json")) if json.loads(p.read_text()).get("schema") == SCHEMA]
+
+
+def test_committed_records_load_and_round_trip() -> None:
+    paths = committed_records()
+    if not paths:
+        pytest.skip(f"no committed records under {COMMITTED}")
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        record = load_record(path)
+        assert record.to_json() == data, path
+        assert list(record.to_json()) == list(data), path  # key order kept: rewriting changes nothing
+        assert record.datasets and record.protocol.key and record.predictions is not None
+
+
+def test_unknown_fields_survive_a_round_trip(tmp_path: Path) -> None:
+    data = minimal_record("r1", 50.0)
+    data["from_the_future"] = {"a": 1}
+    data["weights"] = {"name": "w", "trained": True, "release": {"alias": "x"}}
+    data["datasets"][0]["new_count"] = 3
+    data["summary"]["groups"]["benchmark"]["note"] = "n"
+    path = save(tmp_path, data)
+    again = load_record(path).to_json()
+    assert again["from_the_future"] == {"a": 1} and again["weights"]["release"] == {"alias": "x"}
+    assert again["datasets"][0]["new_count"] == 3 and again["summary"]["groups"]["benchmark"]["note"] == "n"
+    assert Record.from_json(again).to_json() == again
+
+
+def test_damaged_record_names_the_file(tmp_path: Path) -> None:
+    data = minimal_record("r1", 50.0)
+    del data["algorithm"]
+    path = tmp_path / "r1.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(DataError, match="r1.json is a damaged strbench record"):
+        load_record(path)
+    assert list(iter_records(tmp_path)) == []  # the board leaves it out

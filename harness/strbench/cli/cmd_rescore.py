@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from strbench import ui
@@ -11,7 +10,7 @@ from strbench.atomic import atomic_write_bytes
 from strbench.plugin.host import PluginHost
 from strbench.report.rescore import rescore_record
 from strbench.report.terminal import print_run_summary
-from strbench.run.records import load_record
+from strbench.run.records import load_record, record_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +26,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     new = rescore_record(host, args.record, record, args.protocol)
     print_run_summary(new)
     if args.write:
-        out = args.record.parent / f"{new['id']}.json"
-        atomic_write_bytes(out, (json.dumps(new, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+        out = args.record.parent / f"{new.id}.json"
+        atomic_write_bytes(out, record_text(new).encode("utf-8"))
         ui.info(f"re-scored record written: {out}")
     return 0

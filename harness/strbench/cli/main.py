@@ -57,7 +57,7 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
         module.register(sub)
         command_parser = sub.choices[name]
         before = {action.dest for action in command_parser._actions}
-        host.addoption(command_parser, name)
+        host.add_options(command_parser, name)
         added = {action.dest for action in command_parser._actions} - before
         command_parser.set_defaults(plugin_option_dests=tuple(sorted(added)))
     return parser

@@ -1,8 +1,9 @@
 """Plugin discovery and the typed facade the core uses to call hooks.
 
-Core code never touches ``pm.hook.<name>`` directly: it calls :class:`PluginHost` methods, which
-collect each plugin's contribution separately so one broken plugin is reported (by name) while
-the others keep working.
+Every hook in :mod:`strbench.plugin.hookspecs` is called through exactly one :class:`PluginHost`
+method (:data:`HOOK_METHODS`); no other module touches ``pm.hook.<name>``
+(``tests/test_plugins.py`` enforces both). Registration hooks are collected per plugin, so one
+broken plugin is reported (by name) while the others keep working.
 """
 
 from __future__ import annotations
@@ -15,12 +16,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from strbench.errors import UsageError
 from strbench.plugin import hookspecs
+
+if TYPE_CHECKING:
+    from strbench.data.base import DatasetFormat
+    from strbench.data.suite import BenchmarkSuite
+    from strbench.plugin.algorithm import Algorithm
+    from strbench.run.metrics import Metric
+    from strbench.run.protocols import Protocol
+    from strbench.run.record import Record
+    from strbench.run.runinfo import RunInfo
 
 ENTRY_POINT_GROUP = "strbench"
 DISABLE_AUTOLOAD_ENV = "STRBENCH_DISABLE_PLUGIN_AUTOLOAD"
@@ -31,6 +41,18 @@ BUILTIN_PLUGINS = (
     "strbench.builtin.metrics",
 )
 
+#: The one :class:`PluginHost` method through which each hook is called.
+HOOK_METHODS = {
+    "strbench_algorithms": "algorithms",
+    "strbench_dataset_formats": "dataset_formats",
+    "strbench_benchmark_suites": "suites",
+    "strbench_protocols": "protocols",
+    "strbench_metrics": "metrics",
+    "strbench_addoption": "add_options",
+    "strbench_run_start": "notify_run_start",
+    "strbench_run_end": "notify_run_end",
+    "strbench_result_written": "notify_result_written",
+}
 
 
 @dataclass
@@ -193,9 +215,10 @@ class PluginHost:
         self._cache[hook_name + ":owner"] = owner
         return named
 
-    # -- typed facade ----------------------------------------------------------------------
+    # -- typed facade: one method per hook ----------------------------------------------------
 
-    def algorithms(self) -> dict[str, Any]:
+    def algorithms(self) -> dict[str, Algorithm]:
+        """``strbench_algorithms``: every valid algorithm by name."""
         from strbench.plugin.algorithm import Algorithm
 
         fresh = "strbench_algorithms" not in self._cache
@@ -205,7 +228,7 @@ class PluginHost:
                 self._info[plugin_name].algorithms[algo_name] = sorted(algos[algo_name].variants)
         return algos
 
-    def algorithm(self, name: str) -> Any:
+    def algorithm(self, name: str) -> Algorithm:
         algos = self.algorithms()
         if name not in algos:
             broken = [i.name for i in self._info.values() if i.errors]
@@ -218,22 +241,25 @@ class PluginHost:
         self.algorithms()
         return self._info[self._cache["strbench_algorithms:owner"][name]]
 
-    def dataset_formats(self) -> dict[str, Any]:
+    def dataset_formats(self) -> dict[str, DatasetFormat]:
+        """``strbench_dataset_formats``: every dataset format by name."""
         from strbench.data.base import DatasetFormat
 
         return self._named("strbench_dataset_formats", DatasetFormat, "name", "dataset format")
 
-    def suites(self) -> dict[str, Any]:
+    def suites(self) -> dict[str, BenchmarkSuite]:
+        """``strbench_benchmark_suites``: every benchmark suite by name."""
         from strbench.data.suite import BenchmarkSuite
 
         return self._named("strbench_benchmark_suites", BenchmarkSuite, "name", "benchmark suite")
 
-    def protocols(self) -> dict[str, Any]:
+    def protocols(self) -> dict[str, Protocol]:
+        """``strbench_protocols``: every protocol by id."""
         from strbench.run.protocols import Protocol
 
         return self._named("strbench_protocols", Protocol, "id", "protocol")
 
-    def protocol(self, protocol_id: str) -> Any:
+    def protocol(self, protocol_id: str) -> Protocol:
         protocols = self.protocols()
         if protocol_id not in protocols:
             raise UsageError(
@@ -241,22 +267,27 @@ class PluginHost:
             )
         return protocols[protocol_id]
 
-    def metrics(self) -> dict[str, Any]:
+    def metrics(self) -> dict[str, Metric]:
+        """``strbench_metrics``: every metric by name."""
         from strbench.run.metrics import Metric
 
         return self._named("strbench_metrics", Metric, "name", "metric")
 
-    def addoption(self, parser: argparse.ArgumentParser, command: str) -> None:
+    def add_options(self, parser: argparse.ArgumentParser, command: str) -> None:
+        """``strbench_addoption``: let plugins add options to sub-command ``command``."""
         self.pm.hook.strbench_addoption(parser=parser, command=command)
 
-    def run_start(self, run: Any) -> None:
+    def notify_run_start(self, run: RunInfo) -> None:
+        """``strbench_run_start``: a run is about to evaluate its first dataset."""
         self.pm.hook.strbench_run_start(run=run)
 
-    def run_end(self, run: Any, record: dict[str, Any]) -> None:
-        self.pm.hook.strbench_run_end(run=run, record=record)
+    def notify_run_end(self, run: RunInfo, record: Record) -> None:
+        """``strbench_run_end``: the run finished; plugins get the record's JSON form (not yet written)."""
+        self.pm.hook.strbench_run_end(run=run, record=record.to_json())
 
-    def result_written(self, path: Path, record: dict[str, Any]) -> None:
-        self.pm.hook.strbench_result_written(path=path, record=record)
+    def notify_result_written(self, path: Path, record: Record) -> None:
+        """``strbench_result_written``: the record was written to ``path``."""
+        self.pm.hook.strbench_result_written(path=path, record=record.to_json())
 
     def plugin_infos(self) -> list[PluginInfo]:
         """Every plugin, its version, hooks, algorithms/variants and any errors."""

@@ -23,6 +23,7 @@ from typing import Any
 from tabulate import tabulate
 
 from strbench.data.suite import BenchmarkSuite
+from strbench.run.record import PerfSection, Record, WeightsIdentity
 from strbench.run.records import iter_records
 
 DEFAULT_GROUP = "benchmark"
@@ -42,7 +43,7 @@ class Row:
     backend: str
     precision: str
     params: int | None
-    accuracy: dict[str, float]
+    accuracy: dict[str, float | None]
     evaluated: dict[str, int]
     group_weighted: float | None
     group_mean: float | None
@@ -53,62 +54,48 @@ class Row:
     cased: bool = False  # the protocol keeps case
 
 
-def _weights_label(w: dict[str, Any]) -> str:
-    name = str(w.get("name", "?"))
-    sha = w.get("sha256")
-    label = Path(name).name if "/" in name else name
-    return f"{label} ({sha[:8]})" if sha else label
+def _weights_label(w: WeightsIdentity) -> str:
+    label = Path(w.name).name if "/" in w.name else w.name
+    return f"{label} ({w.sha256[:8]})" if w.sha256 else label
 
 
-def _model_key(record: dict[str, Any]) -> tuple[str, ...]:
-    """What speed depends on: algorithm, variant, weights, backend and precision."""
-    rt = record.get("runtime", {})
-    w = record.get("weights", {})
-    return (record["algorithm"], record["variant"], str(w.get("sha256") or w.get("name")),
-            rt.get("backend", "torch"), rt.get("precision", "fp32"))
-
-
-def perf_device_label(perf: dict[str, Any]) -> str:
+def perf_device_label(perf: PerfSection) -> str:
     """``cpu (AMD EPYC, 2 threads)`` or ``cuda (NVIDIA H100 ...)``: where the speed was measured."""
-    system = perf.get("system", {})
+    system = perf.system
     device = str(system.get("device", "?"))
     if device.startswith("cuda"):
         return f"{device} ({system.get('gpu') or '?'})"
     return f"{device} ({system.get('cpu_model', '?')}, {system.get('torch_threads', '?')} threads)"
 
 
-def row_from_record(record: dict[str, Any], group: str) -> Row:
-    rt = record.get("runtime", {})
-    w = record.get("weights", {})
-    model = _model_key(record)
-    key = (*model[:3], record["protocol"]["key"], *model[3:])
-    g = record.get("summary", {}).get("groups", {}).get(group, {})
+def row_from_record(record: Record, group: str) -> Row:
+    model = record.model_key
+    key = (*model[:3], record.protocol.key, *model[3:])
+    g = record.summary.group(group)
     row = Row(
-        key=key, record_id=record["id"], algorithm=record["algorithm"], variant=record["variant"],
-        weights=_weights_label(w), trained=bool(w.get("trained", True)), protocol=record["protocol"]["key"],
-        backend=rt.get("backend", "torch"), precision=rt.get("precision", "fp32"), params=record.get("params"),
-        accuracy={d["name"]: d["metrics"].get("word_accuracy") for d in record["datasets"]},
-        evaluated={d["name"]: d["evaluated"] for d in record["datasets"]},
-        group_weighted=g.get("weighted", {}).get("word_accuracy") if g.get("complete") else None,
-        group_mean=g.get("mean", {}).get("word_accuracy") if g.get("complete") else None,
-        group_complete=bool(g.get("complete")),
-        suite=record.get("data", {}).get("suite"), cased=record["protocol"].get("case") == "keep",
+        key=key, record_id=record.id, algorithm=record.algorithm, variant=record.variant,
+        weights=_weights_label(record.weights), trained=record.weights.trained, protocol=record.protocol.key,
+        backend=record.runtime.backend, precision=record.runtime.precision, params=record.params,
+        accuracy={d.name: d.metrics.get("word_accuracy") for d in record.datasets},
+        evaluated={d.name: d.evaluated for d in record.datasets},
+        group_weighted=g.metric("word_accuracy"), group_mean=g.metric("word_accuracy", weighted=False),
+        group_complete=bool(g.complete), suite=record.data.suite, cased=record.protocol.case == "keep",
     )
     if not row.trained:
         row.notes.append("untrained weights")
     return row
 
 
-def attach_perf(row: Row, record: dict[str, Any]) -> None:
-    """Give ``row`` the speed columns of ``record``'s perf section and the device they were measured on."""
+def attach_perf(row: Row, perf: PerfSection) -> None:
+    """Give ``row`` the speed columns of a perf section and the device they were measured on."""
     from strbench.perf.summary import leaderboard_columns
 
-    row.perf = dict(leaderboard_columns(record["perf"]))
-    row.perf["perf device"] = perf_device_label(record["perf"])
+    row.perf = dict(leaderboard_columns(perf.to_json()))
+    row.perf["perf device"] = perf_device_label(perf)
 
 
-def _device_matches(perf: dict[str, Any], device: str | None) -> bool:
-    measured = str(perf.get("system", {}).get("device", ""))
+def _device_matches(perf: PerfSection, device: str | None) -> bool:
+    measured = perf.device
     return device is None or measured == device or measured.split(":")[0] == device
 
 
@@ -120,28 +107,25 @@ def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subse
     for the row's algorithm/variant/weights/backend/precision, from any record under
     ``results_dir`` including subset runs (perf inputs are fixed real images, independent of the
     accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``."""
-    latest: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
-    perf_by_model: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
+    latest: dict[tuple[str, ...], Record] = {}
+    perf_by_model: dict[tuple[str, ...], tuple[str, PerfSection]] = {}
     for _, record in iter_records(results_dir):
-        if record.get("kind") != "accuracy":
+        if record.kind != "accuracy":
             continue
-        data = record.get("data", {})
-        perf = record.get("perf")
-        if perf and (include_synthetic or not data.get("synthetic")) and _device_matches(perf, perf_device):
-            model = _model_key(record)
-            created = record.get("created", "")
-            if model not in perf_by_model or created >= perf_by_model[model][0]:
-                perf_by_model[model] = (created, record)
-        if (data.get("subset_limit") and not include_subsets) or (data.get("synthetic") and not include_synthetic):
+        data, perf = record.data, record.perf
+        if perf and (include_synthetic or not data.synthetic) and _device_matches(perf, perf_device):
+            model = record.model_key
+            if model not in perf_by_model or record.created >= perf_by_model[model][0]:
+                perf_by_model[model] = (record.created, perf)
+        if (data.subset_limit and not include_subsets) or (data.synthetic and not include_synthetic):
             continue
-        row = row_from_record(record, group)
-        created = record.get("created", "")
-        if row.key not in latest or created >= latest[row.key][0]:
-            latest[row.key] = (created, record)
+        key = row_from_record(record, group).key
+        if key not in latest or record.created >= latest[key].created:
+            latest[key] = record
     rows = []
-    for _, rec in latest.values():
+    for rec in latest.values():
         row = row_from_record(rec, group)
-        source = perf_by_model.get(_model_key(rec))
+        source = perf_by_model.get(rec.model_key)
         if source is not None:
             attach_perf(row, source[1])
         rows.append(row)

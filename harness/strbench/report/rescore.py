@@ -2,41 +2,39 @@
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from strbench.errors import DataError
 from strbench.plugin.host import PluginHost
-from strbench.plugin.types import to_jsonable
+from strbench.run.assemble import protocol_info
+from strbench.run.record import Record, RescoredFrom
 from strbench.run.records import now_iso, predictions_path, read_predictions, record_id
-from strbench.run.runner import summarize
-from strbench.run.scoring import SamplePrediction, score
+from strbench.run.scoring import SamplePrediction, score, scored_result, summarize
 
 
-def rescore_record(host: PluginHost, record_path: Path, record: dict[str, Any], protocol_id: str) -> dict[str, Any]:
+def rescore_record(host: PluginHost, record_path: Path, record: Record, protocol_id: str) -> Record:
     """A new record equal to ``record`` but scored under ``protocol_id`` (predictions shared)."""
     protocol = host.protocol(protocol_id)
     metrics = host.metrics()
     by_dataset: dict[str, list[SamplePrediction]] = defaultdict(list)
     for dataset, pred in read_predictions(predictions_path(record_path, record)):
         by_dataset[dataset].append(pred)
-    new = copy.deepcopy(record)
     scores = {}
-    for entry in new["datasets"]:
-        preds = by_dataset.get(entry["name"])
+    datasets = []
+    for entry in record.datasets:
+        preds = by_dataset.get(entry.name)
         if preds is None:
-            raise DataError(f"{record_path}: predictions hold no samples of {entry['name']}")
-        if len(preds) != entry["samples_run"]:
-            raise DataError(f"{record_path}: {entry['name']} has {len(preds)} stored predictions but the record "
-                            f"ran {entry['samples_run']}; the predictions file does not belong to this record")
-        s = score(preds, protocol, metrics)
-        scores[entry["name"]] = s
-        entry.update(s.to_json())
-    suite = host.suites().get(new["data"].get("suite") or "")
-    new["summary"] = summarize(scores, suite)
-    new["protocol"] = {"key": protocol.key, **to_jsonable(protocol)}
-    new["rescored_from"] = {"id": record["id"], "protocol": record["protocol"]["key"], "at": now_iso()}
-    new["id"] = record_id(record["algorithm"], record["variant"], protocol.id, "rescored")
-    return new
+            raise DataError(f"{record_path}: predictions hold no samples of {entry.name}")
+        if len(preds) != entry.samples_run:
+            raise DataError(f"{record_path}: {entry.name} has {len(preds)} stored predictions but the record "
+                            f"ran {entry.samples_run}; the predictions file does not belong to this record")
+        scores[entry.name] = s = score(preds, protocol, metrics)
+        datasets.append(scored_result(entry, s))
+    suite = host.suites().get(record.data.suite or "")
+    return replace(
+        record, datasets=datasets, summary=summarize(scores, suite), protocol=protocol_info(protocol),
+        rescored_from=RescoredFrom(record.id, record.protocol.key, now_iso()),
+        id=record_id(record.algorithm, record.variant, protocol.id, "rescored"),
+    )

@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from strbench import ui
+from strbench.run.record import Record
 
 SHOWN_METRICS = (("word_accuracy", "Acc"), ("one_minus_ned", "1-NED"), ("mean_confidence", "Conf"))
 
@@ -18,41 +19,41 @@ def fmt(value: Any, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
-def caveats(record: dict[str, Any]) -> list[str]:
+def caveats(record: Record) -> list[str]:
     """Plain-language warnings that must accompany the numbers."""
     notes = []
-    if record["data"].get("synthetic"):
+    if record.data.synthetic:
         notes.append("evaluated on the embedded SYNTHETIC default set: not a real benchmark")
-    if not record["weights"].get("trained", True):
+    if not record.weights.trained:
         notes.append("UNTRAINED weights (no trained weights given): accuracy is meaningless")
-    if record["data"].get("subset_limit"):
-        notes.append(f"subset run: first {record['data']['subset_limit']} samples per set")
-    if record.get("missing"):
-        notes.append("missing versions: " + ", ".join(record["missing"]))
-    notes.extend(record.get("count_mismatch", []))
+    if record.data.subset_limit:
+        notes.append(f"subset run: first {record.data.subset_limit} samples per set")
+    if record.missing:
+        notes.append("missing versions: " + ", ".join(record.missing))
+    notes.extend(record.count_mismatch)
     return notes
 
 
-def print_run_summary(record: dict[str, Any]) -> None:
-    title = (f"{record['algorithm']} / {record['variant']} — protocol {record['protocol']['key']} — "
-             f"weights {record['weights'].get('name')}")
+def print_run_summary(record: Record) -> None:
+    title = (f"{record.algorithm} / {record.variant} — protocol {record.protocol.key} — "
+             f"weights {record.weights.name}")
     table = Table(title=title)
     table.add_column("dataset")
     table.add_column("evaluated", justify="right")
     table.add_column("skipped", justify="right")
     for _, label in SHOWN_METRICS:
         table.add_column(label, justify="right")
-    last = len(record["datasets"]) - 1
-    for i, ds in enumerate(record["datasets"]):
-        table.add_row(ds["name"], str(ds["evaluated"]), str(ds["skipped"]["total"]),
-                      *(fmt(ds["metrics"].get(m)) for m, _ in SHOWN_METRICS), end_section=(i == last))
-    summary = record["summary"]
-    rows = [("all (sample-weighted)", summary["all"]["weighted"]), ("all (arithmetic mean)", summary["all"]["mean"])]
-    for group, entry in summary.get("groups", {}).items():
-        if entry.get("complete"):
-            rows += [(f"{group} (sample-weighted)", entry["weighted"]), (f"{group} (arithmetic mean)", entry["mean"])]
+    last = len(record.datasets) - 1
+    for i, ds in enumerate(record.datasets):
+        table.add_row(ds.name, str(ds.evaluated), str(ds.skipped.total),
+                      *(fmt(ds.metrics.get(m)) for m, _ in SHOWN_METRICS), end_section=(i == last))
+    summary = record.summary
+    rows = [("all (sample-weighted)", summary.all.weighted), ("all (arithmetic mean)", summary.all.mean)]
+    for group, entry in summary.groups.items():
+        if entry.complete:
+            rows += [(f"{group} (sample-weighted)", entry.weighted), (f"{group} (arithmetic mean)", entry.mean)]
     for label, values in rows:
-        table.add_row(label, "", "", *(fmt(values.get(m)) for m, _ in SHOWN_METRICS))
+        table.add_row(label, "", "", *(fmt((values or {}).get(m)) for m, _ in SHOWN_METRICS))
     ui.console.print(table)
     for note in caveats(record):
         ui.console.print(f"[yellow]note:[/yellow] {note}")

@@ -20,9 +20,12 @@ from typing import Any
 
 from strbench.atomic import atomic_write_bytes
 from strbench.errors import DataError
+from strbench.run.record import SCHEMA, PredictionsRef, Record
 from strbench.run.scoring import SamplePrediction
 
-SCHEMA = "strbench.record/1"
+__all__ = ["SCHEMA", "Record", "iter_records", "load_record", "predictions_path", "read_predictions",
+           "record_text", "write_record"]
+
 PREDICTIONS_SUFFIX = ".predictions.jsonl.gz"
 
 
@@ -63,30 +66,39 @@ def read_predictions(path: Path) -> Iterator[tuple[str, SamplePrediction]]:
         raise DataError(f"cannot read predictions {path}: {exc}") from exc
 
 
-def write_record(results_dir: Path, record: dict[str, Any], predictions: Iterable[dict[str, Any]] | None) -> Path:
-    """Write predictions (if any) then the record; return the record path."""
+def record_text(record: Record) -> str:
+    """The record's JSON text as written to ``results/<id>.json``."""
+    return json.dumps(record.to_json(), indent=1, ensure_ascii=False, sort_keys=False, allow_nan=True) + "\n"
+
+
+def write_record(results_dir: Path, record: Record, predictions: Iterable[dict[str, Any]] | None) -> Path:
+    """Write predictions (if any; ``record.predictions`` then names them) then the record; return its path."""
     results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / f"{record['id']}.json"
+    path = results_dir / f"{record.id}.json"
     if predictions is not None:
-        pred_path = results_dir / f"{record['id']}{PREDICTIONS_SUFFIX}"
+        pred_path = results_dir / f"{record.id}{PREDICTIONS_SUFFIX}"
         sha, count = write_predictions(pred_path, predictions)
-        record["predictions"] = {"file": pred_path.name, "sha256": sha, "count": count}
-    text = json.dumps(record, indent=1, ensure_ascii=False, sort_keys=False, allow_nan=True) + "\n"
-    atomic_write_bytes(path, text.encode("utf-8"))
+        record.predictions = PredictionsRef(pred_path.name, sha, count)
+    atomic_write_bytes(path, record_text(record).encode("utf-8"))
     return path
 
 
-def load_record(path: Path) -> dict[str, Any]:
+def load_record(path: Path) -> Record:
+    """Read a record; a file that is not one (or is damaged) is a :class:`DataError` naming it."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise DataError(f"cannot read record {path}: {exc}") from exc
-    if not isinstance(record, dict) or record.get("schema") != SCHEMA:
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise DataError(f"{path} is not a strbench record (schema {SCHEMA})")
-    return record
+    try:
+        return Record.from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(f"{path} is a damaged strbench record ({type(exc).__name__}: {exc}); "
+                        f"re-run it or remove the file") from None
 
 
-def iter_records(results_dir: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+def iter_records(results_dir: Path) -> Iterator[tuple[Path, Record]]:
     """Every record below ``results_dir`` (recursively), oldest first by id."""
     for path in sorted(results_dir.rglob("*.json")):
         try:
@@ -95,8 +107,7 @@ def iter_records(results_dir: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
             continue
 
 
-def predictions_path(record_path: Path, record: dict[str, Any]) -> Path:
-    info = record.get("predictions")
-    if not info:
+def predictions_path(record_path: Path, record: Record) -> Path:
+    if record.predictions is None:
         raise DataError(f"{record_path} has no per-sample predictions; it cannot be re-scored")
-    return record_path.parent / info["file"]
+    return record_path.parent / record.predictions.file

@@ -1,18 +1,24 @@
 """Score raw predictions of one dataset under a protocol.
 
 Input is what a record keeps per sample (raw label, raw prediction, confidence), so scoring at
-run time and re-scoring a stored record later are the same code.
+run time and re-scoring a stored record later are the same code: :func:`score` per dataset,
+:func:`scored_result` puts a score into a record's dataset entry, :func:`summarize` averages over
+the whole run and each suite group.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from strbench.run.metrics import Metric, Scored
 from strbench.run.protocols import Protocol
+from strbench.run.record import Averages, DatasetResult, SkipCounts, Summary
+
+if TYPE_CHECKING:
+    from strbench.data.suite import BenchmarkSuite
 
 MAX_LISTED_SKIPS = 50
 
@@ -53,14 +59,8 @@ class DatasetScore:
     long_labels: int
     metrics: dict[str, float] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "evaluated": self.evaluated,
-            "skipped": {"total": self.skipped, "reasons": self.skip_reasons,
-                        "samples": [list(s) for s in self.skipped_samples]},
-            "long_labels": self.long_labels,
-            "metrics": self.metrics,
-        }
+    def skip_counts(self) -> SkipCounts:
+        return SkipCounts(self.skipped, dict(self.skip_reasons), list(self.skipped_samples))
 
 
 def score(samples: Iterable[SamplePrediction], protocol: Protocol, metrics: Mapping[str, Metric]) -> DatasetScore:
@@ -98,3 +98,23 @@ def averages(per_dataset: Mapping[str, DatasetScore]) -> dict[str, dict[str, flo
         weighted[name] = sum(v * n for v, n in vals) / weight if weight else float("nan")
         mean[name] = sum(v for v, _ in vals) / len(vals)
     return {"weighted": weighted, "mean": mean}
+
+
+def scored_result(result: DatasetResult, s: DatasetScore) -> DatasetResult:
+    """``result`` with the evaluated and skipped counts and the metrics of ``s``."""
+    return replace(result, evaluated=s.evaluated, skipped=s.skip_counts(), long_labels=s.long_labels,
+                   metrics=dict(s.metrics))
+
+
+def summarize(scores: Mapping[str, DatasetScore], suite: BenchmarkSuite | None) -> Summary:
+    """Averages over all evaluated versions and over each suite group that is complete."""
+    overall = averages(scores)
+    groups = {}
+    for group, names in (suite.groups.items() if suite else []):
+        missing = [n for n in names if n not in scores]
+        entry = Averages(list(names), complete=not missing, missing=missing)
+        if not missing:
+            means = averages({n: scores[n] for n in names})
+            entry.weighted, entry.mean = means["weighted"], means["mean"]
+        groups[group] = entry
+    return Summary(Averages(list(scores), weighted=overall["weighted"], mean=overall["mean"]), groups)

@@ -1,0 +1,101 @@
+"""Assemble a run's :class:`~strbench.run.record.Record` from what the run produced (no scoring here:
+the scores come from :mod:`strbench.run.scoring`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from strbench import environment
+from strbench.data.suite import LocatedVersion
+from strbench.plugin.algorithm import Algorithm, Recognizer
+from strbench.plugin.host import PluginInfo
+from strbench.plugin.types import to_jsonable
+from strbench.run.protocols import Protocol
+from strbench.run.record import (
+    DataInfo,
+    DatasetResult,
+    Environment,
+    PerfSection,
+    PluginIdentity,
+    ProtocolInfo,
+    Record,
+    RuntimeInfo,
+    Summary,
+    Timing,
+    WeightsIdentity,
+)
+from strbench.run.records import now_iso
+from strbench.run.runinfo import RunInfo
+from strbench.run.scoring import DatasetScore, SamplePrediction, scored_result
+
+
+@dataclass
+class DatasetRun:
+    """One evaluated dataset version: where it came from and its raw predictions."""
+
+    located: LocatedVersion
+    predictions: list[SamplePrediction]
+    model_seconds: float
+    wall_seconds: float
+    synthetic: bool = False
+
+
+@dataclass
+class Loaded:
+    """The recognizer a run evaluates and what the record says about its weights."""
+
+    recognizer: Recognizer
+    weights: WeightsIdentity
+
+
+def dataset_result(run: DatasetRun, s: DatasetScore) -> DatasetResult:
+    """The record's entry for one evaluated version."""
+    loc, v = run.located, run.located.version
+    entry = DatasetResult(
+        v.name, v.family, v.expected, loc.found, loc.status, loc.format, str(loc.path), run.synthetic,
+        len(run.predictions), {"wall": round(run.wall_seconds, 3), "model": round(run.model_seconds, 3)},
+    )
+    return scored_result(entry, s)
+
+
+def protocol_info(protocol: Protocol) -> ProtocolInfo:
+    return ProtocolInfo.from_json({"key": protocol.key, **to_jsonable(protocol)})
+
+
+def runtime_info(info: RunInfo, recognizer: Recognizer) -> RuntimeInfo:
+    return RuntimeInfo.from_json({"backend": info.backend, "device": info.device, "precision": info.precision,
+                                  "batch_size": info.batch_size, "workers": info.workers, **recognizer.describe()})
+
+
+def timing(runs: list[DatasetRun], started: str, wall: float) -> Timing:
+    images = sum(len(r.predictions) for r in runs)
+    model_seconds = sum(r.model_seconds for r in runs)
+    return Timing(started, round(wall, 3), round(model_seconds, 3), images,
+                  round(images / model_seconds, 2) if model_seconds else None)
+
+
+def command(info: RunInfo) -> dict[str, object]:
+    """The request as run (``results_dir`` left out: it says where the record is, not what was run)."""
+    return {"options": {k: to_jsonable(v) for k, v in dataclasses.asdict(info).items() if k != "results_dir"}}
+
+
+def build_record(info: RunInfo, algorithm: Algorithm, protocol: Protocol, owner: PluginInfo, loaded: Loaded,
+                 located: list[LocatedVersion], runs: list[DatasetRun], scores: dict[str, DatasetScore],
+                 summary: Summary, *, started: str, wall: float, perf: PerfSection | None = None) -> Record:
+    """The record of a finished run (``predictions`` is filled in when it is written)."""
+    recognizer = loaded.recognizer
+    return Record(
+        id=info.record_id, kind="accuracy", created=now_iso(),
+        plugin=PluginIdentity(owner.name, owner.distribution, owner.version, algorithm.version),
+        algorithm=algorithm.name, variant=str(info.variant), weights=loaded.weights,
+        params=recognizer.num_parameters(), input_spec=to_jsonable(recognizer.input_spec),
+        runtime=runtime_info(info, recognizer), protocol=protocol_info(protocol),
+        data=DataInfo(str(info.data_root) if info.data_root else None, info.suite if info.data_root else None,
+                      any(r.synthetic for r in runs), info.limit),
+        datasets=[dataset_result(r, scores[r.located.version.name]) for r in runs],
+        missing=[loc.version.name for loc in located if loc.path is None],
+        count_mismatch=[loc.describe() for loc in located if loc.path is not None and loc.status != "ok"],
+        summary=summary, environment=Environment.from_json(environment.collect(info.device)),
+        timing=timing(runs, started, wall), command=command(info), perf=perf,
+    )
