@@ -81,3 +81,40 @@ def test_calibration_indices_spread_over_the_set() -> None:
     assert calibration_indices(1000, 50) == picked
     with pytest.raises(DataError):
         calibration_indices(0, 5)
+
+
+def test_run_with_int8_records_the_quantization(tmp_path: Path) -> None:
+    """``run --backend onnx --precision int8`` quantizes the export, calibrated on the given crops."""
+    pytest.importorskip("strbench_rare")
+    from strbench.cli.main import main
+    from strbench.data import default_set
+    from strbench.run.records import load_record
+
+    calibration = default_set.path()
+    rc = main(["-q", "run", "--plugin", "rare", "--backbone", "mv3", "--backend", "onnx", "--precision", "int8",
+               "--calibration-data", str(calibration), "--calibration-samples", "8", "--limit", "8",
+               "--workers", "0", "--results-dir", str(tmp_path)])
+    assert rc == 0
+    (path,) = tmp_path.glob("*.json")
+    record = load_record(path)
+    assert record.runtime.precision == "int8" and record.runtime.backend == "onnx"
+    facts = record.weights.extra["quantization"]
+    assert facts["calibration_samples"] == 8 and facts["calibration_source"] == str(calibration)
+    assert facts["quantized_nodes"] > 0 and facts["excluded_nodes"] > 0  # TPS and decoder stay float
+    assert record.weights.extra["onnx_export"]["quantize_exclude"]
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ([], "add --backend onnx"),
+    (["--backend", "onnx"], "needs --calibration-data"),
+    (["--backend", "onnx", "--calibration-data", "no/such/folder"], "not found"),
+])
+def test_int8_needs_onnx_and_calibration_data(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              extra: list[str], message: str) -> None:
+    pytest.importorskip("strbench_rare")
+    from strbench.cli.main import main
+
+    rc = main(["-q", "run", "--plugin", "rare", "--backbone", "mv3", "--precision", "int8", *extra,
+               "--limit", "2", "--workers", "0", "--results-dir", str(tmp_path)])
+    assert rc != 0 and message in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.json"))

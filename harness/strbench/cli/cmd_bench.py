@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from strbench.perf.config import COMPILE_MODES, PRECISIONS
+from strbench.perf.config import AUTOCAST_PRECISIONS, COMPILE_MODES
 
 
 def add_perf_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("performance measurement (see docs/perf-protocol.md)")
     g.add_argument("--compile", choices=COMPILE_MODES, default="none",
                    help="also measure the module under torch.compile in this mode (reduce-overhead: CUDA graphs)")
-    g.add_argument("--perf-precisions", nargs="+", choices=PRECISIONS, metavar="P",
+    g.add_argument("--perf-precisions", nargs="+", choices=AUTOCAST_PRECISIONS, metavar="P",
                    help="extra precisions to measure (each with its accuracy delta vs fp32)")
     g.add_argument("--perf-batch-sizes", nargs="+", type=int, metavar="N",
                    help="throughput sweep (default: 1..64 on CPU, 1..512 on GPU; ends at out of memory)")

@@ -24,7 +24,13 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--protocol", help="evaluation protocol id (default: the plugin's default, e.g. lower36)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes (default 2)")
-    p.add_argument("--precision", choices=PRECISIONS, default="fp32")
+    p.add_argument("--precision", choices=PRECISIONS,
+                   default="fp32", help="fp32, autocast fp16/bf16, or int8 (a quantized ONNX graph: with "
+                                        "--backend onnx and --calibration-data)")
+    p.add_argument("--calibration-data", type=Path, metavar="PATH",
+                   help="with --precision int8: training crops that calibrate the int8 ranges (never a test set)")
+    p.add_argument("--calibration-samples", type=int, default=256, metavar="N",
+                   help="with --precision int8: calibration images, spread over the set (default 256)")
     p.add_argument("--backend", choices=("torch", "onnx"), default="torch",
                    help="torch: the plugin's model; onnx: export and run through ONNX Runtime")
     p.add_argument("--onnx-model", type=Path, help="with --backend onnx: use this exported model")
@@ -46,7 +52,8 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
         algorithm=args.plugin, variant=args.variant, weights=args.weights, data_root=args.data_root,
         suite=args.suite, datasets=args.datasets, protocol=args.protocol, batch_size=args.batch_size,
         workers=args.workers, device=resolve_device(args.device), precision=args.precision,
-        backend=args.backend, onnx_model=args.onnx_model, limit=args.limit, results_dir=args.results_dir,
+        backend=args.backend, onnx_model=args.onnx_model, calibration_data=args.calibration_data,
+        calibration_samples=args.calibration_samples, limit=args.limit, results_dir=args.results_dir,
         tag=args.tag, perf=getattr(args, "perf", False), perf_options=perf_options(args),
         options=plugin_options(args),
     )

@@ -9,9 +9,11 @@ from typing import Any
 
 from strbench.errors import UsageError
 from strbench.run.evaluation import PRECISIONS as PRECISION_DTYPES
+from strbench.run.evaluation import QUANTIZED_PRECISIONS
 
 COMPILE_MODES = ("none", "default", "reduce-overhead", "max-autotune")
-PRECISIONS = tuple(PRECISION_DTYPES)  # fp32, fp16, bf16
+PRECISIONS = tuple(PRECISION_DTYPES)  # fp32, fp16, bf16, int8
+AUTOCAST_PRECISIONS = tuple(p for p in PRECISIONS if p not in QUANTIZED_PRECISIONS)
 GPU_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 CPU_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)
 

@@ -28,7 +28,7 @@ from strbench.perf.memory import PeakMemory
 from strbench.perf.nvml import EnergyMeter, Nvml
 from strbench.perf.stats import summarize_ms
 from strbench.plugin.algorithm import Recognizer
-from strbench.run.evaluation import autocast
+from strbench.run.evaluation import QUANTIZED_PRECISIONS, autocast
 from strbench.run.metrics import Metric
 from strbench.run.protocols import Protocol
 from strbench.run.scoring import SamplePrediction, score
@@ -159,9 +159,15 @@ class _Runner:
 
 
 def _notes(recognizer: Recognizer, precision: str, cuda: bool) -> list[str]:
+    if precision in QUANTIZED_PRECISIONS:
+        notes = [f"{precision}: the model itself is quantized; its accuracy delta against fp32 comes from "
+                 f"comparing this record with an fp32 one (strbench compare), not from this run"]
+    elif recognizer.module() is None and precision != "fp32":
+        notes = ["autocast has no effect: the recognizer runs no torch module"]
+    else:
+        notes = []
     if recognizer.module() is not None:
-        return []
-    notes = ["autocast has no effect: the recognizer runs no torch module"] if precision != "fp32" else []
+        return notes
     if cuda:
         notes.append("torch allocator peaks exclude memory the runtime allocates itself (e.g. ONNX Runtime's "
                      "CUDA arena); nvml_process_memory_mb includes it")
@@ -279,7 +285,7 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
                     preds = runner.predict_all(cfg.accuracy_batch_size)
                     if reference is None and precision == "fp32" and mode == "none":
                         reference = preds
-                    if reference is None:
+                    if reference is None and precision not in QUANTIZED_PRECISIONS:
                         reference = _Runner(recognizer, prep, clock, "fp32").predict_all(cfg.accuracy_batch_size)
                     entry["accuracy"] = accuracy(preds, reference, protocol, word_accuracy)
                     if nvml is not None:

@@ -19,8 +19,13 @@ from strbench.run.metrics import Metric
 from strbench.run.protocols import Protocol
 from strbench.run.scoring import DatasetScore, SamplePrediction, score
 
-#: ``--precision`` names and their autocast dtypes (``None``: full precision, no autocast).
-PRECISIONS: dict[str, torch.dtype | None] = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
+#: ``--precision`` names and their autocast dtypes (``None``: no autocast). ``int8`` is not an
+#: autocast: the model itself is quantized (an int8 ONNX graph, ``--backend onnx``).
+PRECISIONS: dict[str, torch.dtype | None] = {
+    "fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16, "int8": None,
+}
+#: precisions the model is built in rather than autocast to
+QUANTIZED_PRECISIONS = ("int8",)
 
 
 @dataclass

@@ -24,6 +24,8 @@ class RunInfo:
     precision: str = "fp32"
     backend: str = "torch"  # "torch" (eager, as the plugin builds it) or "onnx" (exported, ONNX Runtime)
     onnx_model: Path | None = None
+    calibration_data: Path | None = None  # int8: training crops whose activations calibrate the ranges
+    calibration_samples: int = 256
     limit: int | None = None  # first N samples per dataset (a subset run, marked as such)
     results_dir: Path = Path("results")
     tag: str = ""

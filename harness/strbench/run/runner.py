@@ -23,7 +23,7 @@ from strbench.plugin.algorithm import Algorithm, Recognizer
 from strbench.plugin.host import PluginHost
 from strbench.plugin.types import to_jsonable
 from strbench.run.assemble import DatasetRun, Loaded, build_record
-from strbench.run.evaluation import predict_source
+from strbench.run.evaluation import QUANTIZED_PRECISIONS, predict_source
 from strbench.run.metrics import Metric
 from strbench.run.protocols import Protocol
 from strbench.run.record import PerfSection, Record, Summary, WeightsIdentity
@@ -53,6 +53,7 @@ def resolve(host: PluginHost, info: RunInfo) -> RunPlan:
     algorithm = host.algorithm(info.algorithm)
     protocol = host.protocol(info.protocol or algorithm.default_protocol)
     variant = algorithm.variant(info.variant).name
+    check_precision(info)
     suite = None
     if info.data_root is not None:
         suites = host.suites()
@@ -62,6 +63,29 @@ def resolve(host: PluginHost, info: RunInfo) -> RunPlan:
     resolved = dataclasses.replace(
         info, variant=variant, record_id=info.record_id or record_id(algorithm.name, variant, protocol.id, info.tag))
     return RunPlan(resolved, algorithm, protocol, host.metrics(), suite)
+
+
+def check_precision(info: RunInfo) -> None:
+    """int8 is a quantized ONNX graph: it needs ``--backend onnx`` and training crops to calibrate on
+    (or an already quantized ``--onnx-model``), and it cannot be measured next to autocast precisions."""
+    extra = [p for p in info.perf_options.get("precisions") or () if p != info.precision]
+    if info.precision not in QUANTIZED_PRECISIONS:
+        if any(p in QUANTIZED_PRECISIONS for p in extra):
+            raise UsageError("int8 is a quantized model, not an autocast precision: measure it in a run of its own "
+                             "(--backend onnx --precision int8 --calibration-data TRAIN_SET)")
+        return
+    if info.backend != "onnx":
+        raise UsageError(f"--precision {info.precision} runs a quantized ONNX graph: add --backend onnx")
+    if extra:
+        raise UsageError(f"--perf-precisions {' '.join(extra)} cannot be measured on an {info.precision} model")
+    if info.onnx_model is None and info.calibration_data is None:
+        raise UsageError(f"--precision {info.precision} needs --calibration-data PATH: training crops (never the "
+                         f"benchmark sets) whose activations set the int8 ranges, e.g. "
+                         f"../shared/data/str-train/IIIT5K_train_2000")
+    if info.calibration_data is not None and not info.calibration_data.exists():
+        raise DataError(f"calibration data {info.calibration_data} not found; give a dataset of training crops")
+    if info.calibration_samples < 1:
+        raise UsageError(f"--calibration-samples must be at least 1, got {info.calibration_samples}")
 
 
 # -- locate -----------------------------------------------------------------------------------
@@ -138,6 +162,15 @@ def load_recognizer(plan: RunPlan, check_source: SampleSource, stack: contextlib
     first = next(iter(make_loader(check_source, recognizer.input_spec, batch_size=8,
                                   indices=range(min(8, len(check_source))))))
     out_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="strbench-onnx-")))
+    if info.precision in QUANTIZED_PRECISIONS:
+        from strbench.weights.quantize import quantize_exported
+
+        assert info.calibration_data is not None  # check_precision
+        int8, facts = quantize_exported(algorithm, recognizer, variant, out_dir, info.calibration_data,
+                                        samples=info.calibration_samples, device=info.device,
+                                        check_batch=first.batch)
+        weights.extra.update(to_jsonable(facts))
+        return Loaded(int8, weights)
     result = algorithm.export(recognizer, "onnx", out_dir / f"{algorithm.name}-{variant}.onnx", first.batch)
     weights.extra["onnx_export"] = to_jsonable(result)
     return Loaded(algorithm.load_exported(Path(result.path), "onnx", variant, device=info.device), weights)
