@@ -13,10 +13,13 @@ from strbench.plugin.types import to_jsonable
 from strbench.run.records import now_iso, predictions_path, read_predictions, record_id
 from strbench.run.runner import summarize
 from strbench.run.scoring import SamplePrediction, score
+from strbench.run.stats import record_intervals
 
 
-def rescore_record(host: PluginHost, record_path: Path, record: dict[str, Any], protocol_id: str) -> dict[str, Any]:
-    """A new record equal to ``record`` but scored under ``protocol_id`` (predictions shared)."""
+def rescore_record(host: PluginHost, record_path: Path, record: dict[str, Any], protocol_id: str,
+                   keep_id: bool = False) -> dict[str, Any]:
+    """A new record equal to ``record`` but scored under ``protocol_id`` (predictions shared);
+    ``keep_id``: the same record re-scored in place (e.g. under a new version of its protocol)."""
     protocol = host.protocol(protocol_id)
     metrics = host.metrics()
     by_dataset: dict[str, list[SamplePrediction]] = defaultdict(list)
@@ -36,7 +39,10 @@ def rescore_record(host: PluginHost, record_path: Path, record: dict[str, Any], 
         entry.update(s.to_json())
     suite = host.suites().get(new["data"].get("suite") or "")
     new["summary"] = summarize(scores, suite)
+    new["intervals"] = record_intervals(scores, suite)
     new["protocol"] = {"key": protocol.key, **to_jsonable(protocol)}
-    new["rescored_from"] = {"id": record["id"], "protocol": record["protocol"]["key"], "at": now_iso()}
-    new["id"] = record_id(record["algorithm"], record["variant"], protocol.id, "rescored")
+    source = record.get("rescored_from", {}).get("id", record["id"]) if keep_id else record["id"]
+    new["rescored_from"] = {"id": source, "protocol": record["protocol"]["key"], "at": now_iso()}
+    if not keep_id:
+        new["id"] = record_id(record["algorithm"], record["variant"], protocol.id, "rescored")
     return new

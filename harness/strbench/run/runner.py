@@ -19,6 +19,7 @@ from strbench.run.evaluation import predict_source
 from strbench.run.records import SCHEMA, now_iso, record_id, write_record
 from strbench.run.runinfo import RunInfo
 from strbench.run.scoring import DatasetScore, SamplePrediction, averages, score
+from strbench.run.stats import record_intervals
 from strbench.weights.identity import describe_weights
 
 
@@ -189,6 +190,7 @@ def build_record(info: RunInfo, algorithm: Algorithm, recognizer: Recognizer, we
         "missing": [loc.version.name for loc in located if loc.path is None],
         "count_mismatch": [loc.describe() for loc in located if loc.path is not None and loc.status != "ok"],
         "summary": summarize(scores, suite),
+        "intervals": record_intervals(scores, suite),
         "environment": environment.collect(info.device),
         "timing": {"started": started, "wall_s": round(wall, 3), "model_s": round(model_seconds, 3),
                    "images": total_images,
