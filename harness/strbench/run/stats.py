@@ -87,7 +87,7 @@ def mcnemar_exact(only_a: int, only_b: int) -> float:
     if n == 0:
         return 1.0
     tail = sum(math.comb(n, i) for i in range(min(only_a, only_b) + 1))
-    return min(1.0, 2.0 * tail / 2**n)
+    return min(1.0, (2 * tail) / 2**n)  # exact integers: no overflow for large n
 
 
 def rng_for(name: str, seed: int = BOOTSTRAP_SEED) -> np.random.Generator:
