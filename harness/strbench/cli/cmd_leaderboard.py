@@ -98,7 +98,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
             "html": lambda: lb.to_html(rows, args.group, plot_png, extra, layout, references),
             "csv": lambda: lb.to_csv(rows, args.group, layout)}[args.format]()
     if args.update_readme:
-        update_readme(args.update_readme, lb.to_markdown(rows, args.group, extra, layout, references))
+        update_readme(args.update_readme, lb.to_markdown(rows, args.group, extra, layout, references, args.ci))
     if args.output:
         atomic_write_bytes(args.output, text.encode("utf-8"))
         ui.info(f"written: {args.output}")
