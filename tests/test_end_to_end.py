@@ -65,18 +65,18 @@ def test_folder_and_lmdb_give_identical_records_and_a_leaderboard(data_root, ins
     assert pairs(fp, folder_rec) == pairs(lp, lmdb_rec)
     assert folder_rec.weights.trained is False
     assert folder_rec.environment.packages["torch"]
-    assert folder_rec.protocol.key == "lower36@1"
+    assert folder_rec.protocol.key == "lower36@2"
 
     run_cli("rescore", str(fp), "--protocol", "cased62", "--write")
     rescored = [load_record(p) for p in results.glob("*rescored*.json")]
-    assert len(rescored) == 1 and rescored[0].protocol.key == "cased62@1"
+    assert len(rescored) == 1 and rescored[0].protocol.key == "cased62@2"
     assert rescored[0].datasets[0].evaluated == folder_rec.datasets[0].evaluated
     assert rescored[0].rescored_from is not None and rescored[0].rescored_from.id == folder_rec.id
 
     capsys.readouterr()
     run_cli("leaderboard", "--results-dir", str(results), "--format", "markdown")
     md = capsys.readouterr().out
-    assert "| dummy" in md and "IIIT5k_3000" in md and "CUTE80_288" in md and "cased62@1" in md
+    assert "| dummy" in md and "IIIT5k_3000" in md and "CUTE80_288" in md and "cased62@2" in md
     html_path = tmp_path / "board.html"
     run_cli("leaderboard", "--results-dir", str(results), "--format", "html", "-o", str(html_path))
     assert "<table>" in html_path.read_text()

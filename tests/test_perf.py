@@ -280,7 +280,7 @@ def test_bench_record_has_perf_next_to_accuracy_and_a_leaderboard(install_entry_
     assert set(config["latency_bs1"]["stages"]) == set(perf["method"]["stages"])
     assert [p["batch_size"] for p in config["throughput"]["points"]] == [1, 2]
     assert config["throughput"]["points"][0]["memory"]["peak_rss_mb"] > 0
-    assert config["accuracy"]["images"] == 6 and config["accuracy"]["protocol"] == "lower36@1"
+    assert config["accuracy"]["images"] == 6 and config["accuracy"]["protocol"] == "lower36@2"
     assert perf["flops"]["gflops_per_image"] == 0  # the dummy runs no torch operator in forward
     assert record.command["options"]["perf_options"]["batch_sizes"] == [1, 2]
     json.dumps(record.to_json(), allow_nan=False)

@@ -52,7 +52,7 @@ def test_run_uses_the_plugin_format_suite_protocol_and_metric(tmp_path, words_ro
 
 def test_rescore_under_the_plugin_protocol(tmp_path, words_root, capsys):
     record = _run(tmp_path, words_root)
-    assert record["protocol"]["key"] == "lower36@1"
+    assert record["protocol"]["key"] == "lower36@2"
     path = next((tmp_path / "results").glob("*.json"))
     assert main(["-q", "-p", "registry_plugin", "rescore", str(path), "--protocol", "first-char", "--write"]) == 0
     rescored = [json.loads(p.read_text()) for p in (tmp_path / "results").glob("*rescored*.json")]

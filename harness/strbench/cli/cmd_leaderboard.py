@@ -25,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include-synthetic", action="store_true", help="include runs on the synthetic default set")
     p.add_argument("--perf-device", default=None, metavar="DEVICE",
                    help="speed columns measured on this device only (cpu, cuda); default: the newest of any")
+    p.add_argument("--ci", action="store_true", help="show 95%% intervals in terminal and markdown cells")
+    p.add_argument("--aggregate", action="store_true",
+                   help="one row per model and protocol over all its runs: mean ± std and the run count")
+    p.add_argument("--significance", action="store_true",
+                   help="mark rows not significantly different from the row above (paired bootstrap)")
     p.add_argument("--plot", type=Path, help="also write the speed-accuracy scatter plot (PNG)")
     p.add_argument("--update-readme", type=Path, metavar="README",
                    help="replace the markdown table between the leaderboard markers of this file")
@@ -51,9 +56,14 @@ def untrained_notes(host: PluginHost, rows: list[lb.Row]) -> list[str]:
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
     rows = lb.collect_rows(args.results_dir, group=args.group, include_subsets=args.include_subsets,
-                           include_synthetic=args.include_synthetic, perf_device=args.perf_device)
+                           include_synthetic=args.include_synthetic, perf_device=args.perf_device,
+                           aggregate=args.aggregate)
     if args.protocol:
         rows = [r for r in rows if r.protocol.split("@")[0] == args.protocol]
+    if args.significance:
+        from strbench.report.compare import mark_similar
+
+        mark_similar(rows, args.group)
     if not rows:
         ui.warn(f"no records found under {args.results_dir}")
     extra = untrained_notes(host, rows)
@@ -67,7 +77,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         if args.plot and plot_png:
             atomic_write_bytes(args.plot, plot_png)
     if args.format == "terminal":
-        header, cells = lb.table(rows, args.group, layout)
+        header, cells = lb.table(rows, args.group, layout, args.ci)
         table = Table(title="strbench leaderboard")
         for col in header:
             table.add_column(col, overflow="fold")
@@ -84,11 +94,11 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
                 ref.add_row(r.algorithm, r.variant, r.weights, r.reported_accuracy, r.reported_by, r.source)
             ui.console.print(ref)
         return 0
-    text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra, layout, references),
+    text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra, layout, references, args.ci),
             "html": lambda: lb.to_html(rows, args.group, plot_png, extra, layout, references),
             "csv": lambda: lb.to_csv(rows, args.group, layout)}[args.format]()
     if args.update_readme:
-        update_readme(args.update_readme, lb.to_markdown(rows, args.group, extra, layout, references))
+        update_readme(args.update_readme, lb.to_markdown(rows, args.group, extra, layout, references, args.ci))
     if args.output:
         atomic_write_bytes(args.output, text.encode("utf-8"))
         ui.info(f"written: {args.output}")

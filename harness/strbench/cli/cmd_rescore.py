@@ -1,4 +1,4 @@
-"""``strbench rescore``: re-score a record under another protocol from its stored predictions."""
+"""``strbench rescore``: re-score records under another protocol from their stored predictions."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from strbench import ui
 from strbench.atomic import atomic_write_bytes
+from strbench.errors import UsageError
 from strbench.plugin.host import PluginHost
 from strbench.report.rescore import rescore_record
 from strbench.report.terminal import print_run_summary
@@ -14,19 +15,29 @@ from strbench.run.records import load_record, record_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("rescore", help="re-score a record under another protocol (offline)")
-    p.add_argument("record", type=Path, help="a results/*.json record")
-    p.add_argument("--protocol", required=True, help="protocol id to score under")
-    p.add_argument("--write", action="store_true", help="store the re-scored record next to the original")
+    p = sub.add_parser("rescore", help="re-score records under another protocol (offline)")
+    p.add_argument("record", type=Path, nargs="+", help="results/*.json records")
+    p.add_argument("--protocol", help="protocol id to score under (default: the current version of the "
+                                      "record's own protocol)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--write", action="store_true", help="store the re-scored record next to the original")
+    out.add_argument("--in-place", action="store_true",
+                     help="replace the record with its re-scored self (same id, same predictions file)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
-    record = load_record(args.record)
-    new = rescore_record(host, args.record, record, args.protocol)
-    print_run_summary(new)
-    if args.write:
-        out = args.record.parent / f"{new.id}.json"
-        atomic_write_bytes(out, record_text(new).encode("utf-8"))
-        ui.info(f"re-scored record written: {out}")
+    for path in args.record:
+        record = load_record(path)
+        own = record.protocol.id or record.protocol.key.split("@")[0]
+        protocol = args.protocol or own
+        if args.in_place and protocol != own:
+            raise UsageError("--in-place keeps the record's id, which names its protocol; use --write to score "
+                             "under another protocol")
+        new = rescore_record(host, path, record, protocol, keep_id=args.in_place)
+        print_run_summary(new)
+        if args.write or args.in_place:
+            out_path = path if args.in_place else path.parent / f"{new.id}.json"
+            atomic_write_bytes(out_path, record_text(new).encode("utf-8"))
+            ui.info(f"re-scored record written: {out_path} ({record.protocol.key} -> {new.protocol.key})")
     return 0

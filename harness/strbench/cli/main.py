@@ -18,7 +18,7 @@ from strbench.errors import StrbenchError
 from strbench.plugin.host import PluginHost, parse_plugin_args, use_host
 
 COMMANDS = (
-    "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "rescore", "plugins",
+    "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "rescore", "compare", "errors", "plugins",
 )
 
 

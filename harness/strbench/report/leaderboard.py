@@ -52,6 +52,25 @@ class Row:
     notes: list[str] = field(default_factory=list)
     suite: str | None = None
     cased: bool = False  # the protocol keeps case
+    path: Path | None = None
+    intervals: dict[str, list[float]] = field(default_factory=dict)  # column -> 95% interval
+    runs: int = 1  # records aggregated into this row (--aggregate)
+    spread: dict[str, float | None] = field(default_factory=dict)  # column -> std over the runs
+    similar_to_above: bool = False  # not significantly different from the row above (--significance)
+
+
+GROUP_W, GROUP_M = "group weighted", "group mean"
+
+
+def record_intervals(record: Record, group: str) -> dict[str, list[float]]:
+    """Word-accuracy intervals of a record by leaderboard column (versions, the group's averages)."""
+    iv = record.intervals or {}
+    out = {name: v["word_accuracy"] for name, v in iv.get("datasets", {}).items() if "word_accuracy" in v}
+    g = iv.get("groups", {}).get(group, {})
+    for kind, col in (("weighted", GROUP_W), ("mean", GROUP_M)):
+        if "word_accuracy" in g.get(kind, {}):
+            out[col] = g[kind]["word_accuracy"]
+    return out
 
 
 def _weights_label(w: WeightsIdentity) -> str:
@@ -80,6 +99,7 @@ def row_from_record(record: Record, group: str) -> Row:
         evaluated={d.name: d.evaluated for d in record.datasets},
         group_weighted=g.metric("word_accuracy"), group_mean=g.metric("word_accuracy", weighted=False),
         group_complete=bool(g.complete), suite=record.data.suite, cased=record.protocol.case == "keep",
+        intervals=record_intervals(record, group),
     )
     if not row.trained:
         row.notes.append("untrained weights")
@@ -99,17 +119,40 @@ def _device_matches(perf: PerfSection, device: str | None) -> bool:
     return device is None or measured == device or measured.split(":")[0] == device
 
 
+def aggregate_row(row: Row, others: list[Row]) -> Row:
+    """``row`` (the newest run) with every accuracy the mean over ``others`` (all runs) and its std."""
+    import statistics
+
+    def stats(values: list[float | None]) -> tuple[float | None, float | None]:
+        vals = [v for v in values if v is not None]
+        if not vals:
+            return None, None
+        return statistics.fmean(vals), (statistics.stdev(vals) if len(vals) > 1 else 0.0)
+
+    row.runs = len(others)
+    for name in row.accuracy:
+        mean, row.spread[name] = stats([o.accuracy.get(name) for o in others])
+        if mean is not None:
+            row.accuracy[name] = mean
+    row.group_weighted, row.spread[GROUP_W] = stats([o.group_weighted for o in others])
+    row.group_mean, row.spread[GROUP_M] = stats([o.group_mean for o in others])
+    return row
+
+
 def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
-                 include_synthetic: bool = False, perf_device: str | None = None) -> list[Row]:
+                 include_synthetic: bool = False, perf_device: str | None = None,
+                 aggregate: bool = False) -> list[Row]:
     """Newest record per row key; subset and synthetic-data records are left out unless asked for.
 
     Speed columns: the newest perf section on ``perf_device`` (``cpu``, ``cuda``; ``None``: any)
     for the row's algorithm/variant/weights/backend/precision, from any record under
     ``results_dir`` including subset runs (perf inputs are fixed real images, independent of the
-    accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``."""
-    latest: dict[tuple[str, ...], Record] = {}
+    accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``.
+    ``aggregate``: every run of a row key counts (mean, std and run count) instead of the newest."""
+    latest: dict[tuple[str, ...], tuple[Record, Path]] = {}
+    runs: dict[tuple[str, ...], list[Row]] = {}
     perf_by_model: dict[tuple[str, ...], tuple[str, PerfSection]] = {}
-    for _, record in iter_records(results_dir):
+    for path, record in iter_records(results_dir):
         if record.kind != "accuracy":
             continue
         data, perf = record.data, record.perf
@@ -119,12 +162,16 @@ def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subse
                 perf_by_model[model] = (record.created, perf)
         if (data.subset_limit and not include_subsets) or (data.synthetic and not include_synthetic):
             continue
-        key = row_from_record(record, group).key
-        if key not in latest or record.created >= latest[key].created:
-            latest[key] = record
+        row = row_from_record(record, group)
+        runs.setdefault(row.key, []).append(row)
+        if row.key not in latest or record.created >= latest[row.key][0].created:
+            latest[row.key] = (record, path)
     rows = []
-    for rec in latest.values():
+    for rec, path in latest.values():
         row = row_from_record(rec, group)
+        row.path = path
+        if aggregate:
+            aggregate_row(row, runs[row.key])
         source = perf_by_model.get(rec.model_key)
         if source is not None:
             attach_perf(row, source[1])
@@ -210,25 +257,62 @@ def _num(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
-def table(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()) -> tuple[list[str], list[list[str]]]:
-    """Header and string cells shared by every output format."""
+def _interval(iv: list[float] | None) -> str:
+    return f"[{iv[0]:.2f}, {iv[1]:.2f}]" if iv else ""
+
+
+def _acc_cell(r: Row, col: str, value: float | None, ci: bool) -> str:
+    text = _num(value)
+    if value is None:
+        return text
+    if r.runs > 1 and col in r.spread and r.spread[col] is not None:
+        text += f" ± {r.spread[col]:.2f}"
+    if ci and r.runs == 1 and col in r.intervals:
+        text += f" {_interval(r.intervals[col])}"
+    if col == GROUP_W and r.similar_to_above:
+        text += " ≈"
+    return text
+
+
+def _columns(rows: list[Row], group: str, layout: Layout) -> tuple[list[str], list[str], list[str]]:
     versions = version_columns(rows, layout.order)
     perf_keys = sorted({k for r in rows for k in r.perf} - {"perf device"})
     if perf_keys:
         perf_keys.append("perf device")
     header = (["algorithm", "variant", "weights", "protocol", "runtime"] + versions
-              + [f"{group} avg (weighted)", f"{group} avg (mean)", "params (M)"] + perf_keys)
+              + [f"{group} avg (weighted)", f"{group} avg (mean)"] + (["runs"] if _aggregated(rows) else [])
+              + ["params (M)"] + perf_keys)
+    return versions, perf_keys, header
+
+
+def _aggregated(rows: list[Row]) -> bool:
+    return any(r.runs > 1 for r in rows)
+
+
+def table(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout(),
+          ci: bool = False) -> tuple[list[str], list[list[str]]]:
+    """Header and string cells shared by every output format (``ci``: intervals in the cells)."""
+    versions, perf_keys, header = _columns(rows, group, layout)
     cells = []
     for r in rows:
         weights = r.weights + ("" if r.trained else " — UNTRAINED")
         cells.append(
             [r.algorithm, r.variant, weights, r.protocol, f"{'native' if r.backend == 'torch' else r.backend}/{r.precision}"]
-            + [_num(r.accuracy.get(v)) for v in versions]
-            + [_num(r.group_weighted), _num(r.group_mean),
-               _num(r.params / 1e6, 3) if r.params else "-"]
+            + [_acc_cell(r, v, r.accuracy.get(v), ci) for v in versions]
+            + [_acc_cell(r, GROUP_W, r.group_weighted, ci), _acc_cell(r, GROUP_M, r.group_mean, ci)]
+            + ([str(r.runs)] if _aggregated(rows) else [])
+            + [_num(r.params / 1e6, 3) if r.params else "-"]
             + [_num(r.perf.get(k)) for k in perf_keys]
         )
     return header, cells
+
+
+def titles(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()) -> list[list[str]]:
+    """Hover text (95% intervals) for each cell of :func:`table`; empty where there is none."""
+    versions, _, header = _columns(rows, group, layout)
+    cols = {f"{group} avg (weighted)": GROUP_W, f"{group} avg (mean)": GROUP_M, **{v: v for v in versions}}
+    return [[f"95% CI {_interval(r.intervals[cols[h]])}" if h in cols and cols[h] in r.intervals else ""
+             for h in header] for r in rows]
 
 
 def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
@@ -249,14 +333,23 @@ def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
         out.append("Speed columns (forward + decode, fp32 unless the runtime column says otherwise) come from "
                    "the newest 'strbench bench' measurement of the same model on the device shown, on fixed "
                    "real images (protocol: docs/perf-protocol.md); details per record in results/perf/perf.md.")
+    if any(r.intervals for r in rows):
+        out.append("95% intervals (shown with --ci, on hover in HTML): exact Clopper-Pearson per version; the "
+                   "group averages' by a seeded bootstrap over samples, per version (see the record's 'intervals').")
+    if _aggregated(rows):
+        out.append("Rows with runs > 1 aggregate several records of the same model and protocol: mean ± sample "
+                   "standard deviation over the runs.")
+    if any(r.similar_to_above for r in rows):
+        out.append(f"'≈': the row's {group} weighted average is not significantly different from the row above's "
+                   f"(paired bootstrap on the samples both scored, p >= 0.05; 'strbench compare' for details).")
     if any(not r.trained for r in rows):
         out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
     return out
 
 
 def to_markdown(rows: list[Row], group: str = DEFAULT_GROUP, extra_notes: Iterable[str] = (),
-                layout: Layout = Layout(), references: Sequence[ReferenceRow] = ()) -> str:
-    header, cells = table(rows, group, layout)
+                layout: Layout = Layout(), references: Sequence[ReferenceRow] = (), ci: bool = False) -> str:
+    header, cells = table(rows, group, layout, ci)
     body = tabulate(cells, headers=header, tablefmt="pipe", disable_numparse=True)
     return (body + "\n\n" + "\n".join(f"- {n}" for n in [*notes(rows, group, layout), *extra_notes]) + "\n"
             + reference_markdown(references))
@@ -271,11 +364,20 @@ def to_csv(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout(
     return buf.getvalue()
 
 
+def html_table(header: list[str], cells: list[list[str]], hover: list[list[str]]) -> str:
+    """A plain HTML table whose cells carry ``title`` hover text where ``hover`` has one."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f'<td title="{html.escape(t)}">{html.escape(c)}</td>' if t
+                                    else f"<td>{html.escape(c)}</td>" for c, t in zip(row, tips)) + "</tr>"
+                   for row, tips in zip(cells, hover))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def to_html(rows: list[Row], group: str = DEFAULT_GROUP, plot_png: bytes | None = None,
             extra_notes: Iterable[str] = (), layout: Layout = Layout(),
             references: Sequence[ReferenceRow] = ()) -> str:
     header, cells = table(rows, group, layout)
-    body = tabulate(cells, headers=header, tablefmt="html", disable_numparse=True)
+    body = html_table(header, cells, titles(rows, group, layout))
     items = "".join(f"<li>{html.escape(n)}</li>" for n in [*notes(rows, group, layout), *extra_notes])
     img = ""
     if plot_png:

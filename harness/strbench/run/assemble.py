@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from strbench import environment
 from strbench.data.suite import LocatedVersion
@@ -82,7 +83,8 @@ def command(info: RunInfo) -> dict[str, object]:
 
 def build_record(info: RunInfo, algorithm: Algorithm, protocol: Protocol, owner: PluginInfo, loaded: Loaded,
                  located: list[LocatedVersion], runs: list[DatasetRun], scores: dict[str, DatasetScore],
-                 summary: Summary, *, started: str, wall: float, perf: PerfSection | None = None) -> Record:
+                 summary: Summary, *, started: str, wall: float, perf: PerfSection | None = None,
+                 intervals: dict[str, Any] | None = None) -> Record:
     """The record of a finished run (``predictions`` is filled in when it is written)."""
     recognizer = loaded.recognizer
     return Record(
@@ -96,6 +98,6 @@ def build_record(info: RunInfo, algorithm: Algorithm, protocol: Protocol, owner:
         datasets=[dataset_result(r, scores[r.located.version.name]) for r in runs],
         missing=[loc.version.name for loc in located if loc.path is None],
         count_mismatch=[loc.describe() for loc in located if loc.path is not None and loc.status != "ok"],
-        summary=summary, environment=Environment.from_json(environment.collect(info.device)),
+        summary=summary, intervals=intervals, environment=Environment.from_json(environment.collect(info.device)),
         timing=timing(runs, started, wall), command=command(info), perf=perf,
     )

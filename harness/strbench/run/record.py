@@ -392,6 +392,7 @@ class Record(Section):
     missing: list[str] = field(default_factory=list)
     count_mismatch: list[str] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
+    intervals: JSON | None = None  # 95% intervals per version and group (run/stats.py); absent in old records
     environment: Environment = field(default_factory=Environment)
     timing: Timing = field(default_factory=Timing)
     command: JSON = field(default_factory=dict)  # {"options": the RunInfo as JSON}
@@ -408,6 +409,7 @@ class Record(Section):
             "runtime": self.runtime.to_json(), "protocol": self.protocol.to_json(), "data": self.data.to_json(),
             "datasets": [d.to_json() for d in self.datasets], "missing": list(self.missing),
             "count_mismatch": list(self.count_mismatch), "summary": self.summary.to_json(),
+            **({"intervals": self.intervals} if self.intervals is not None else {}),
             "environment": self.environment.to_json(), "timing": self.timing.to_json(), "command": self.command,
         }
         for key, section in (("perf", self.perf), ("predictions", self.predictions),
@@ -431,7 +433,9 @@ class Record(Section):
             data=DataInfo.from_json(_obj(data, "data")),
             datasets=[DatasetResult.from_json(d) for d in data.get("datasets", [])],
             missing=list(data.get("missing", [])), count_mismatch=list(data.get("count_mismatch", [])),
-            summary=Summary.from_json(_obj(data, "summary")), environment=Environment.from_json(_obj(data, "environment")),
+            summary=Summary.from_json(_obj(data, "summary")),
+            intervals=dict(data["intervals"]) if isinstance(data.get("intervals"), Mapping) else None,
+            environment=Environment.from_json(_obj(data, "environment")),
             timing=Timing.from_json(_obj(data, "timing")), command=dict(_obj(data, "command")),
             perf=PerfSection.from_json(perf) if isinstance(perf, Mapping) else None,
             predictions=PredictionsRef.from_json(preds) if isinstance(preds, Mapping) else None,

@@ -30,6 +30,7 @@ from strbench.run.record import PerfSection, Record, Summary, WeightsIdentity
 from strbench.run.records import now_iso, record_id, write_record
 from strbench.run.runinfo import RunInfo
 from strbench.run.scoring import DatasetScore, score, summarize
+from strbench.run.stats import record_intervals
 from strbench.weights.identity import describe_weights
 
 
@@ -252,7 +253,8 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
         perf = measure_perf(plan, loaded.recognizer, first_source, found[0].version.name) if plan.info.perf else None
         scores, summary = score_runs(plan, runs)
         record = build_record(plan.info, plan.algorithm, plan.protocol, host.algorithm_owner(plan.algorithm.name),
-                              loaded, located, runs, scores, summary, started=started, wall=wall, perf=perf)
+                              loaded, located, runs, scores, summary, started=started, wall=wall, perf=perf,
+                              intervals=record_intervals(scores, plan.suite))
     host.notify_run_end(plan.info, record)
     rows = (p.to_json(r.located.version.name) for r in runs for p in r.predictions)
     path = write_record(plan.info.results_dir, record, rows)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from strbench.run.metrics import Metric, Scored
+from strbench.run.metrics import Metric, MetricRules, Scored
 from strbench.run.protocols import Protocol
 from strbench.run.record import Averages, DatasetResult, SkipCounts, Summary
 
@@ -58,6 +58,8 @@ class DatasetScore:
     skipped_samples: list[tuple[str, str]]
     long_labels: int
     metrics: dict[str, float] = field(default_factory=dict)
+    #: the scored samples with their keys, for intervals, paired tests and error analysis (not stored)
+    samples: list[tuple[str, Scored]] = field(default_factory=list, repr=False, compare=False)
 
     def skip_counts(self) -> SkipCounts:
         return SkipCounts(self.skipped, dict(self.skip_reasons), list(self.skipped_samples))
@@ -66,6 +68,8 @@ class DatasetScore:
 def score(samples: Iterable[SamplePrediction], protocol: Protocol, metrics: Mapping[str, Metric]) -> DatasetScore:
     """Normalise labels and predictions with ``protocol`` and compute every metric."""
     scored: list[Scored] = []
+    keys: list[str] = []
+    rules = MetricRules(protocol.ned_empty, protocol.char_matching)
     reasons: Counter[str] = Counter()
     listed: list[tuple[str, str]] = []
     long_labels = 0
@@ -80,9 +84,12 @@ def score(samples: Iterable[SamplePrediction], protocol: Protocol, metrics: Mapp
                 listed.append((s.key, reason))
             continue
         long_labels += protocol.is_long(s.label)
-        scored.append(Scored(label, protocol.normalize(s.prediction), s.confidence))
+        scored.append(Scored(label, protocol.normalize_prediction(s.prediction), s.confidence,
+                             protocol.char_view(s.label), protocol.char_view(s.prediction), rules))
+        keys.append(s.key)
     values = {name: m.compute(scored) for name, m in metrics.items()}
-    return DatasetScore(len(scored), sum(reasons.values()), dict(reasons), listed, long_labels, values)
+    return DatasetScore(len(scored), sum(reasons.values()), dict(reasons), listed, long_labels, values,
+                        list(zip(keys, scored)))
 
 
 def averages(per_dataset: Mapping[str, DatasetScore]) -> dict[str, dict[str, float]]:
