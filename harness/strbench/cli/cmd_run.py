@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def info_from_args(args: argparse.Namespace) -> RunInfo:
     return RunInfo(
-        algorithm=args.plugin, variant=args.variant, weights=args.weights, data_root=args.data_root,
+        algorithm=args.algorithm, variant=args.variant, weights=args.weights, data_root=args.data_root,
         suite=args.suite, datasets=args.datasets, protocol=args.protocol, batch_size=args.batch_size,
         workers=args.workers, device=resolve_device(args.device), precision=args.precision,
         backend=args.backend, onnx_model=args.onnx_model, limit=args.limit, results_dir=args.results_dir,
