@@ -51,6 +51,9 @@ class Row:
     notes: list[str] = field(default_factory=list)
     suite: str | None = None
     cased: bool = False  # the protocol keeps case
+    subset_limit: int | None = None  # a --limit run: the first N samples of each set
+    perf_record: str | None = None  # the record the speed columns come from
+    contended: bool = False  # that perf measurement ran while other processes held CPU cores
 
 
 def _weights_label(w: dict[str, Any]) -> str:
@@ -93,9 +96,12 @@ def row_from_record(record: dict[str, Any], group: str) -> Row:
         group_mean=g.get("mean", {}).get("word_accuracy") if g.get("complete") else None,
         group_complete=bool(g.get("complete")),
         suite=record.get("data", {}).get("suite"), cased=record["protocol"].get("case") == "keep",
+        subset_limit=record.get("data", {}).get("subset_limit") or None,
     )
     if not row.trained:
         row.notes.append("untrained weights")
+    if row.subset_limit:
+        row.notes.append(f"subset: first {row.subset_limit} samples per set")
     return row
 
 
@@ -104,7 +110,17 @@ def attach_perf(row: Row, record: dict[str, Any]) -> None:
     from strbench.perf.summary import leaderboard_columns
 
     row.perf = dict(leaderboard_columns(record["perf"]))
-    row.perf["perf device"] = perf_device_label(record["perf"])
+    row.perf_record = record["id"]
+    row.contended = bool(perf_contention(record["perf"]))
+    row.perf["perf device"] = perf_device_label(record["perf"]) + (" CONTENDED" if row.contended else "")
+
+
+def perf_contention(perf: dict[str, Any]) -> float | None:
+    """The CPU cores other processes kept busy during a measurement flagged ``contended``, else ``None``."""
+    other = perf.get("system", {}).get("other_processes") or {}
+    if not other.get("contended"):
+        return None
+    return float(other.get("other_cpu_cores") or 0.0) + float(other.get("steal_cores") or 0.0)
 
 
 def _device_matches(perf: dict[str, Any], device: str | None) -> bool:
@@ -112,40 +128,106 @@ def _device_matches(perf: dict[str, Any], device: str | None) -> bool:
     return device is None or measured == device or measured.split(":")[0] == device
 
 
-def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
-                 include_synthetic: bool = False, perf_device: str | None = None) -> list[Row]:
-    """Newest record per row key; subset and synthetic-data records are left out unless asked for.
+@dataclass(frozen=True)
+class Exclusion:
+    """A record that is not on the board, and why."""
+
+    record: str
+    reason: str
+
+
+@dataclass
+class Board:
+    """The rows of a leaderboard and an account of what was read to build them."""
+
+    rows: list[Row]
+    found: int = 0  # strbench records read
+    not_records: int = 0  # other .json files under the results folder
+    excluded: list[Exclusion] = field(default_factory=list)
+    speed_notes: list[str] = field(default_factory=list)  # perf measurements left out or shown marked
+
+
+def _created(record: dict[str, Any]) -> str:
+    return str(record.get("created", ""))
+
+
+def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
+            include_synthetic: bool = False, perf_device: str | None = None, protocol: str | None = None,
+            include_contended: bool = False) -> Board:
+    """Newest record per row key; subset and synthetic-data records are left out unless asked for,
+    and every record left out is listed with its reason.
 
     Speed columns: the newest perf section on ``perf_device`` (``cpu``, ``cuda``; ``None``: any)
     for the row's algorithm/variant/weights/backend/precision, from any record under
     ``results_dir`` including subset runs (perf inputs are fixed real images, independent of the
-    accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``."""
+    accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``; a measurement
+    flagged ``contended`` only with ``include_contended`` (the row is then marked), otherwise it is
+    left out with a note naming its record."""
+    board = Board(rows=[])
     latest: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
     perf_by_model: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
     for _, record in iter_records(results_dir):
+        board.found += 1
+        rid = str(record.get("id", "?"))
         if record.get("kind") != "accuracy":
+            board.excluded.append(Exclusion(rid, f"kind {record.get('kind')!r} is not an accuracy run"))
             continue
         data = record.get("data", {})
         perf = record.get("perf")
         if perf and (include_synthetic or not data.get("synthetic")) and _device_matches(perf, perf_device):
-            model = _model_key(record)
-            created = record.get("created", "")
-            if model not in perf_by_model or created >= perf_by_model[model][0]:
-                perf_by_model[model] = (created, record)
-        if (data.get("subset_limit") and not include_subsets) or (data.get("synthetic") and not include_synthetic):
+            cores = perf_contention(perf)
+            if cores is not None and not include_contended:
+                board.speed_notes.append(
+                    f"speed of {rid} left out: measured while other processes kept {cores:.2f} CPU cores busy "
+                    f"(contended); --include-contended shows it, marked")
+            else:
+                model = _model_key(record)
+                if model not in perf_by_model or _created(record) >= perf_by_model[model][0]:
+                    perf_by_model[model] = (_created(record), record)
+        reason = _exclusion_reason(record, include_subsets, include_synthetic, protocol)
+        if reason:
+            board.excluded.append(Exclusion(rid, reason))
             continue
-        row = row_from_record(record, group)
-        created = record.get("created", "")
-        if row.key not in latest or created >= latest[row.key][0]:
-            latest[row.key] = (created, record)
-    rows = []
+        key = row_from_record(record, group).key
+        if key in latest:
+            older, newer = sorted((latest[key], (_created(record), record)), key=lambda item: item[0])
+            board.excluded.append(Exclusion(str(older[1].get("id")), f"superseded by the newer {newer[1].get('id')}"))
+            latest[key] = newer
+        else:
+            latest[key] = (_created(record), record)
+    board.not_records = sum(1 for _ in results_dir.rglob("*.json")) - board.found if results_dir.is_dir() else 0
     for _, rec in latest.values():
         row = row_from_record(rec, group)
         source = perf_by_model.get(_model_key(rec))
         if source is not None:
             attach_perf(row, source[1])
-        rows.append(row)
-    return sorted(rows, key=lambda r: (r.protocol, -(r.group_weighted or -1.0), r.algorithm, r.variant))
+            if row.contended:
+                board.speed_notes.append(f"speed of {row.record_id} comes from {row.perf_record}, measured under "
+                                         f"contention (marked *): not comparable with quiet measurements")
+        board.rows.append(row)
+    board.rows.sort(key=lambda r: (r.protocol, -(r.group_weighted or -1.0), r.algorithm, r.variant))
+    return board
+
+
+def _exclusion_reason(record: dict[str, Any], include_subsets: bool, include_synthetic: bool,
+                      protocol: str | None) -> str | None:
+    data = record.get("data", {})
+    if data.get("subset_limit") and not include_subsets:
+        return f"subset run (first {data['subset_limit']} samples per set); --include-subsets shows it"
+    if data.get("synthetic") and not include_synthetic:
+        return "ran on the embedded synthetic default set; --include-synthetic shows it"
+    key = str(record.get("protocol", {}).get("key", ""))
+    if protocol and key.split("@")[0] != protocol:
+        return f"protocol {key}, not the --protocol {protocol} asked for"
+    return None
+
+
+def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
+                 include_synthetic: bool = False, perf_device: str | None = None,
+                 include_contended: bool = False) -> list[Row]:
+    """The rows of :func:`collect`."""
+    return collect(results_dir, group=group, include_subsets=include_subsets, include_synthetic=include_synthetic,
+                   perf_device=perf_device, include_contended=include_contended).rows
 
 
 @dataclass(frozen=True)
@@ -236,14 +318,44 @@ def table(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()
               + [f"{group} avg (weighted)", f"{group} avg (mean)", "params (M)"] + perf_keys)
     cells = []
     for r in rows:
-        weights = r.weights + ("" if r.trained else " — UNTRAINED")
+        weights = r.weights + ("" if r.trained else " — UNTRAINED") + subset_mark(r)
         cells.append(
             [r.algorithm, r.variant, weights, r.protocol, f"{'native' if r.backend == 'torch' else r.backend}/{r.precision}"]
             + [_num(r.accuracy.get(v)) for v in versions]
             + [_num(r.group_weighted), _num(r.group_mean),
                _num(r.params / 1e6, 3) if r.params else "-"]
-            + [_num(r.perf.get(k)) for k in perf_keys]
+            + [speed_cell(r, k) for k in perf_keys]
         )
+    return header, cells
+
+
+def subset_mark(row: Row) -> str:
+    """`` [SUBSET 100]`` for a row from a --limit run, else nothing."""
+    return f" [SUBSET {row.subset_limit}]" if row.subset_limit else ""
+
+
+def speed_cell(row: Row, key: str, digits: int = 2) -> str:
+    """A speed figure, with ``*`` when it was measured under contention."""
+    value = _num(row.perf.get(key), digits)
+    return f"{value}*" if row.contended and value != "-" and key != "perf device" else value
+
+
+COMPACT_SPEED = "img/s"
+
+
+def compact_table(rows: list[Row], group: str = DEFAULT_GROUP) -> tuple[list[str], list[list[str]]]:
+    """The terminal's default view: who, which weights, the protocol, the group averages and the best
+    throughput (``--wide`` shows every version and every speed figure)."""
+    from strbench.perf.summary import THROUGHPUT
+
+    header = ["algorithm", "variant", "weights", "protocol", f"{group}\nweighted", "\nmean", COMPACT_SPEED]
+    cells = []
+    for r in rows:
+        name = r.weights.rsplit(" (", 1)[0] if r.weights.endswith(")") else r.weights
+        weights = (name if r.trained else "UNTRAINED") + subset_mark(r)
+        runtime = "" if (r.backend, r.precision) == ("torch", "fp32") else f" {r.backend}/{r.precision}"
+        cells.append([r.algorithm, r.variant + runtime, weights, r.protocol, _num(r.group_weighted),
+                      _num(r.group_mean), speed_cell(r, THROUGHPUT, digits=1)])
     return header, cells
 
 
@@ -265,6 +377,10 @@ def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
         out.append("Speed columns (forward + decode, fp32 unless the runtime column says otherwise) come from "
                    "the newest 'strbench bench' measurement of the same model on the device shown, on fixed "
                    "real images (protocol: docs/perf-protocol.md); details per record in results/perf/perf.md.")
+    if any(r.subset_limit for r in rows):
+        out.append("Rows marked SUBSET ran only the first N samples of each set (--limit): not comparable with full runs.")
+    if any(r.contended for r in rows):
+        out.append("Speed figures marked * were measured while other processes held CPU cores (contended).")
     if any(not r.trained for r in rows):
         out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
     return out
