@@ -21,7 +21,7 @@ from strbench.plugin.host import PluginHost, parse_plugin_args, use_host
 SIGPIPE_EXIT = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 
 COMMANDS = (
-    "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "rescore", "plugins",
+    "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "report", "rescore", "plugins",
 )
 
 
