@@ -2,7 +2,9 @@
 
 Every file strbench writes for later use (records, predictions, weights, checkpoints, ONNX
 models, leaderboards) goes through :func:`atomic_path`: a temporary file in the destination folder
-(same file system), renamed over the destination only when writing succeeded.
+(same file system), renamed over the destination only when writing succeeded. The file gets the
+mode an ordinary ``open(path, "w")`` would give it (0666 less the umask: 0644 under the usual 022),
+not ``mkstemp``'s private 0600.
 """
 
 from __future__ import annotations
@@ -12,6 +14,19 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+
+def current_umask() -> int:
+    """The process umask (read from /proc where available, which does not change it even briefly)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
@@ -24,8 +39,11 @@ def atomic_path(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
+    mode = 0o666 & ~current_umask()
     try:
+        os.chmod(tmp, mode)
         yield tmp
+        os.chmod(tmp, mode)  # again: a writer may have replaced the file rather than written into it
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
-    algorithm = host.algorithm(args.plugin)
+    algorithm = host.algorithm(args.algorithm)
     if args.format not in algorithm.capabilities.export:
         raise NotSupportedError(f"algorithm {algorithm.name!r} does not support export to {args.format!r} "
                                 f"(supported: {', '.join(algorithm.capabilities.export) or 'none'})")

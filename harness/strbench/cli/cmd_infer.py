@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
-    algorithm = host.algorithm(args.plugin)
+    algorithm = host.algorithm(args.algorithm)
     variant = algorithm.variant(args.variant).name
     weights = algorithm.resolve_weights(variant, args.weights) if args.weights else None
     device = resolve_device(args.device)

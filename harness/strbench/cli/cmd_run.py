@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from strbench import ui
@@ -10,7 +11,7 @@ from strbench.cli.cmd_bench import add_perf_args, perf_options
 from strbench.cli.common import add_algorithm_args, plugin_options, resolve_device
 from strbench.perf.config import PRECISIONS
 from strbench.plugin.host import PluginHost
-from strbench.report.terminal import print_run_summary
+from strbench.report.terminal import print_next_steps, print_perf_summary, print_run_summary
 from strbench.run.runinfo import RunInfo
 from strbench.run.runner import run_benchmark
 
@@ -37,6 +38,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, help="evaluate only the first N samples of each set (marked as a subset)")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     p.add_argument("--tag", default="", help="free text added to the record id")
+    p.add_argument("--json", action="store_true",
+                   help="print {'path': record file, 'record': the record} as JSON instead of the tables")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def info_from_args(args: argparse.Namespace) -> RunInfo:
     return RunInfo(
-        algorithm=args.plugin, variant=args.variant, weights=args.weights, data_root=args.data_root,
+        algorithm=args.algorithm, variant=args.variant, weights=args.weights, data_root=args.data_root,
         suite=args.suite, datasets=args.datasets, protocol=args.protocol, batch_size=args.batch_size,
         workers=args.workers, device=resolve_device(args.device), precision=args.precision,
         backend=args.backend, onnx_model=args.onnx_model, calibration_data=args.calibration_data,
@@ -61,6 +64,14 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
     path, record = run_benchmark(host, info_from_args(args))
+    data = record.to_json()
+    if args.json:
+        print(json.dumps({"path": str(path), "record": data}, indent=1, ensure_ascii=False, allow_nan=True))
+        return 0
     print_run_summary(record)
+    print_perf_summary(data)
     ui.info(f"record written: {path}")
+    algorithm = host.algorithms().get(record.algorithm)
+    if algorithm is not None:
+        print_next_steps(data, algorithm.capabilities.train, sorted(algorithm.weight_releases))
     return 0

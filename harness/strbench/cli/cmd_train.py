@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
-    algorithm = host.algorithm(args.plugin)
+    algorithm = host.algorithm(args.algorithm)
     if not algorithm.capabilities.train:
         raise NotSupportedError(f"algorithm {algorithm.name!r} does not support training")
     variant = algorithm.variant(args.variant).name

@@ -17,13 +17,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("weights", help="import/convert weights")
     wsub = p.add_subparsers(dest="weights_command", required=True, metavar="ACTION")
     imp = wsub.add_parser("import", help="convert foreign weights (no pickle code is executed)")
-    imp.add_argument("--plugin", required=True)
-    imp.add_argument("--backbone", "--variant", dest="variant")
+    imp.add_argument("--algorithm", "--plugin", dest="algorithm", required=True, metavar="NAME",
+                     help="algorithm (--plugin is an alias)")
+    imp.add_argument("--variant", "--backbone", dest="variant", metavar="VARIANT", help="--backbone is an alias")
     imp.add_argument("source", type=Path, help="e.g. a PaddleOCR release .tar or best_accuracy.pdparams")
     imp.add_argument("dest", type=Path, help="output weights file (.safetensors)")
     imp.set_defaults(func=run_import)
     rel = wsub.add_parser("releases", help="list the published weights usable as --weights ALIAS")
-    rel.add_argument("--plugin", help="only this algorithm")
+    rel.add_argument("--algorithm", "--plugin", dest="algorithm", metavar="NAME",
+                     help="only this algorithm (--plugin is an alias)")
     rel.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     rel.set_defaults(func=run_releases)
 
@@ -31,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_releases(args: argparse.Namespace, host: PluginHost) -> int:
     from rich.table import Table
 
-    algorithms = {args.plugin: host.algorithm(args.plugin)} if args.plugin else host.algorithms()
+    algorithms = {args.algorithm: host.algorithm(args.algorithm)} if args.algorithm else host.algorithms()
     rows = [
         {"algorithm": name, "variant": variant, "alias": alias, "reported_accuracy": release.reported_accuracy,
          "cached": release.converted_path().is_file(), "url": release.url, "sha256": release.sha256}
@@ -56,7 +58,7 @@ def run_releases(args: argparse.Namespace, host: PluginHost) -> int:
 
 
 def run_import(args: argparse.Namespace, host: PluginHost) -> int:
-    algorithm = host.algorithm(args.plugin)
+    algorithm = host.algorithm(args.algorithm)
     if not algorithm.capabilities.import_weights:
         raise NotSupportedError(f"algorithm {algorithm.name!r} cannot import foreign weights")
     variant = algorithm.variant(args.variant).name

@@ -10,9 +10,11 @@ from strbench.errors import UsageError
 
 
 def add_algorithm_args(parser: argparse.ArgumentParser, *, weights: bool = True) -> None:
-    parser.add_argument("--plugin", required=True, metavar="NAME", help="algorithm to use (see 'strbench plugins')")
-    parser.add_argument("--backbone", "--variant", dest="variant", metavar="VARIANT",
-                        help="variant of the algorithm (e.g. a backbone); default: the plugin's default")
+    parser.add_argument("--algorithm", "--plugin", dest="algorithm", required=True, metavar="NAME",
+                        help="algorithm to use (see 'strbench plugins'; --plugin is an alias)")
+    parser.add_argument("--variant", "--backbone", dest="variant", metavar="VARIANT",
+                        help="variant of the algorithm (a backbone, a model size, a language model; --backbone is "
+                             "an alias); default: the algorithm's default")
     if weights:
         parser.add_argument("--weights", metavar="PATH", help="weights file (or an alias the plugin documents); "
                                                                "default: the variant's default, else untrained")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -17,8 +18,11 @@ from strbench import __version__
 from strbench.errors import StrbenchError
 from strbench.plugin.host import PluginHost, parse_plugin_args, use_host
 
+SIGPIPE_EXIT = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
+
 COMMANDS = (
-    "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "rescore", "compare", "errors", "plugins",
+    "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "report", "rescore", "compare",
+    "errors", "plugins",
 )
 
 
@@ -81,6 +85,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         ui.error("interrupted")
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """The reader of standard output went away (``strbench plugins --json | head -1``): end quietly.
+    Standard output is pointed at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (e.g. a captured stream)
+        pass
+    return SIGPIPE_EXIT
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 def strbench_algorithms() -> list[Algorithm]:  # type: ignore[empty-body]
     """Return the recognition algorithms this plugin provides.
 
-    Each is an :class:`strbench.Algorithm` with a unique ``name`` (the value of ``--plugin``),
+    Each is an :class:`strbench.Algorithm` with a unique ``name`` (the value of ``--algorithm``),
     its variants (e.g. backbones) with their declared :class:`strbench.InputSpec` and charset,
     its capabilities, and the methods ``load`` (build the model and load weights; inference goes
     through the returned :class:`strbench.Recognizer`), ``train``, ``export`` and

@@ -57,6 +57,9 @@ class Row:
     runs: int = 1  # records aggregated into this row (--aggregate)
     spread: dict[str, float | None] = field(default_factory=dict)  # column -> std over the runs
     similar_to_above: bool = False  # not significantly different from the row above (--significance)
+    subset_limit: int | None = None  # a --limit run: the first N samples of each set
+    perf_record: str | None = None  # the record the speed columns come from
+    contended: bool = False  # that perf measurement ran while other processes held CPU cores
 
 
 GROUP_W, GROUP_M = "group weighted", "group mean"
@@ -100,18 +103,32 @@ def row_from_record(record: Record, group: str) -> Row:
         group_weighted=g.metric("word_accuracy"), group_mean=g.metric("word_accuracy", weighted=False),
         group_complete=bool(g.complete), suite=record.data.suite, cased=record.protocol.case == "keep",
         intervals=record_intervals(record, group),
+        subset_limit=record.data.subset_limit or None,
     )
     if not row.trained:
         row.notes.append("untrained weights")
+    if row.subset_limit:
+        row.notes.append(f"subset: first {row.subset_limit} samples per set")
     return row
 
 
-def attach_perf(row: Row, perf: PerfSection) -> None:
-    """Give ``row`` the speed columns of a perf section and the device they were measured on."""
+def attach_perf(row: Row, perf: PerfSection, record_id: str) -> None:
+    """Give ``row`` the speed columns of a perf section (from record ``record_id``) and the device
+    they were measured on."""
     from strbench.perf.summary import leaderboard_columns
 
     row.perf = dict(leaderboard_columns(perf.to_json()))
-    row.perf["perf device"] = perf_device_label(perf)
+    row.perf_record = record_id
+    row.contended = perf_contention(perf) is not None
+    row.perf["perf device"] = perf_device_label(perf) + (" CONTENDED" if row.contended else "")
+
+
+def perf_contention(perf: PerfSection) -> float | None:
+    """The CPU cores other processes kept busy during a measurement flagged ``contended``, else ``None``."""
+    other = perf.system.get("other_processes") or {}
+    if not other.get("contended"):
+        return None
+    return float(other.get("other_cpu_cores") or 0.0) + float(other.get("steal_cores") or 0.0)
 
 
 def _device_matches(perf: PerfSection, device: str | None) -> bool:
@@ -139,34 +156,70 @@ def aggregate_row(row: Row, others: list[Row]) -> Row:
     return row
 
 
-def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
-                 include_synthetic: bool = False, perf_device: str | None = None,
-                 aggregate: bool = False) -> list[Row]:
-    """Newest record per row key; subset and synthetic-data records are left out unless asked for.
+@dataclass(frozen=True)
+class Exclusion:
+    """A record that is not on the board, and why."""
+
+    record: str
+    reason: str
+
+
+@dataclass
+class Board:
+    """The rows of a leaderboard and an account of what was read to build them."""
+
+    rows: list[Row]
+    found: int = 0  # strbench records read
+    not_records: int = 0  # other .json files under the results folder
+    excluded: list[Exclusion] = field(default_factory=list)
+    speed_notes: list[str] = field(default_factory=list)  # perf measurements left out or shown marked
+
+
+def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
+            include_synthetic: bool = False, perf_device: str | None = None, protocol: str | None = None,
+            include_contended: bool = False, aggregate: bool = False) -> Board:
+    """Newest record per row key; subset and synthetic-data records are left out unless asked for,
+    and every record left out is listed with its reason.
 
     Speed columns: the newest perf section on ``perf_device`` (``cpu``, ``cuda``; ``None``: any)
     for the row's algorithm/variant/weights/backend/precision, from any record under
     ``results_dir`` including subset runs (perf inputs are fixed real images, independent of the
-    accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``.
-    ``aggregate``: every run of a row key counts (mean, std and run count) instead of the newest."""
+    accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``; a measurement
+    flagged ``contended`` only with ``include_contended`` (the row is then marked), otherwise it is
+    left out with a note naming its record. ``aggregate``: every run of a row key counts (mean, std
+    and run count) instead of the newest."""
+    board = Board(rows=[])
     latest: dict[tuple[str, ...], tuple[Record, Path]] = {}
     runs: dict[tuple[str, ...], list[Row]] = {}
-    perf_by_model: dict[tuple[str, ...], tuple[str, PerfSection]] = {}
+    perf_by_model: dict[tuple[str, ...], tuple[str, PerfSection, str]] = {}
     for path, record in iter_records(results_dir):
+        board.found += 1
         if record.kind != "accuracy":
+            board.excluded.append(Exclusion(record.id, f"kind {record.kind!r} is not an accuracy run"))
             continue
         data, perf = record.data, record.perf
         if perf and (include_synthetic or not data.synthetic) and _device_matches(perf, perf_device):
-            model = record.model_key
-            if model not in perf_by_model or record.created >= perf_by_model[model][0]:
-                perf_by_model[model] = (record.created, perf)
-        if (data.subset_limit and not include_subsets) or (data.synthetic and not include_synthetic):
+            cores = perf_contention(perf)
+            if cores is not None and not include_contended:
+                board.speed_notes.append(
+                    f"speed of {record.id} left out: measured while other processes kept {cores:.2f} CPU cores "
+                    f"busy (contended); --include-contended shows it, marked")
+            elif record.model_key not in perf_by_model or record.created >= perf_by_model[record.model_key][0]:
+                perf_by_model[record.model_key] = (record.created, perf, record.id)
+        reason = _exclusion_reason(record, include_subsets, include_synthetic, protocol)
+        if reason:
+            board.excluded.append(Exclusion(record.id, reason))
             continue
         row = row_from_record(record, group)
         runs.setdefault(row.key, []).append(row)
-        if row.key not in latest or record.created >= latest[row.key][0].created:
+        if row.key in latest:
+            older, newer = sorted((latest[row.key], (record, path)), key=lambda item: item[0].created)
+            board.excluded.append(Exclusion(older[0].id, f"superseded by the newer {newer[0].id}"
+                                            + (" (aggregated with it)" if aggregate else "")))
+            latest[row.key] = newer
+        else:
             latest[row.key] = (record, path)
-    rows = []
+    board.not_records = sum(1 for _ in results_dir.rglob("*.json")) - board.found if results_dir.is_dir() else 0
     for rec, path in latest.values():
         row = row_from_record(rec, group)
         row.path = path
@@ -174,9 +227,34 @@ def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subse
             aggregate_row(row, runs[row.key])
         source = perf_by_model.get(rec.model_key)
         if source is not None:
-            attach_perf(row, source[1])
-        rows.append(row)
-    return sorted(rows, key=lambda r: (r.protocol, -(r.group_weighted or -1.0), r.algorithm, r.variant))
+            attach_perf(row, source[1], source[2])
+            if row.contended:
+                board.speed_notes.append(f"speed of {row.record_id} comes from {row.perf_record}, measured under "
+                                         f"contention (marked *): not comparable with quiet measurements")
+        board.rows.append(row)
+    board.rows.sort(key=lambda r: (r.protocol, -(r.group_weighted or -1.0), r.algorithm, r.variant))
+    return board
+
+
+def _exclusion_reason(record: Record, include_subsets: bool, include_synthetic: bool,
+                      protocol: str | None) -> str | None:
+    data = record.data
+    if data.subset_limit and not include_subsets:
+        return f"subset run (first {data.subset_limit} samples per set); --include-subsets shows it"
+    if data.synthetic and not include_synthetic:
+        return "ran on the embedded synthetic default set; --include-synthetic shows it"
+    key = record.protocol.key
+    if protocol and key.split("@")[0] != protocol:
+        return f"protocol {key}, not the --protocol {protocol} asked for"
+    return None
+
+
+def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
+                 include_synthetic: bool = False, perf_device: str | None = None,
+                 include_contended: bool = False, aggregate: bool = False) -> list[Row]:
+    """The rows of :func:`collect`."""
+    return collect(results_dir, group=group, include_subsets=include_subsets, include_synthetic=include_synthetic,
+                   perf_device=perf_device, include_contended=include_contended, aggregate=aggregate).rows
 
 
 @dataclass(frozen=True)
@@ -295,14 +373,14 @@ def table(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()
     versions, perf_keys, header = _columns(rows, group, layout)
     cells = []
     for r in rows:
-        weights = r.weights + ("" if r.trained else " — UNTRAINED")
+        weights = r.weights + ("" if r.trained else " — UNTRAINED") + subset_mark(r)
         cells.append(
             [r.algorithm, r.variant, weights, r.protocol, f"{'native' if r.backend == 'torch' else r.backend}/{r.precision}"]
             + [_acc_cell(r, v, r.accuracy.get(v), ci) for v in versions]
             + [_acc_cell(r, GROUP_W, r.group_weighted, ci), _acc_cell(r, GROUP_M, r.group_mean, ci)]
             + ([str(r.runs)] if _aggregated(rows) else [])
             + [_num(r.params / 1e6, 3) if r.params else "-"]
-            + [_num(r.perf.get(k)) for k in perf_keys]
+            + [speed_cell(r, k) for k in perf_keys]
         )
     return header, cells
 
@@ -313,6 +391,36 @@ def titles(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout(
     cols = {f"{group} avg (weighted)": GROUP_W, f"{group} avg (mean)": GROUP_M, **{v: v for v in versions}}
     return [[f"95% CI {_interval(r.intervals[cols[h]])}" if h in cols and cols[h] in r.intervals else ""
              for h in header] for r in rows]
+
+
+def subset_mark(row: Row) -> str:
+    """`` [SUBSET 100]`` for a row from a --limit run, else nothing."""
+    return f" [SUBSET {row.subset_limit}]" if row.subset_limit else ""
+
+
+def speed_cell(row: Row, key: str, digits: int = 2) -> str:
+    """A speed figure, with ``*`` when it was measured under contention."""
+    value = _num(row.perf.get(key), digits)
+    return f"{value}*" if row.contended and value != "-" and key != "perf device" else value
+
+
+COMPACT_SPEED = "img/s"
+
+
+def compact_table(rows: list[Row], group: str = DEFAULT_GROUP, ci: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The terminal's default view: who, which weights, the protocol, the group averages and the best
+    throughput (``--wide`` shows every version and every speed figure)."""
+    from strbench.perf.summary import THROUGHPUT
+
+    header = ["algorithm", "variant", "weights", "protocol", f"{group}\nweighted", "\nmean", COMPACT_SPEED]
+    cells = []
+    for r in rows:
+        name = r.weights.rsplit(" (", 1)[0] if r.weights.endswith(")") else r.weights
+        weights = (name if r.trained else "UNTRAINED") + subset_mark(r)
+        runtime = "" if (r.backend, r.precision) == ("torch", "fp32") else f" {r.backend}/{r.precision}"
+        cells.append([r.algorithm, r.variant + runtime, weights, r.protocol, _acc_cell(r, GROUP_W, r.group_weighted, ci),
+                      _acc_cell(r, GROUP_M, r.group_mean, ci), speed_cell(r, THROUGHPUT, digits=1)])
+    return header, cells
 
 
 def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
@@ -342,6 +450,10 @@ def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
     if any(r.similar_to_above for r in rows):
         out.append(f"'≈': the row's {group} weighted average is not significantly different from the row above's "
                    f"(paired bootstrap on the samples both scored, p >= 0.05; 'strbench compare' for details).")
+    if any(r.subset_limit for r in rows):
+        out.append("Rows marked SUBSET ran only the first N samples of each set (--limit): not comparable with full runs.")
+    if any(r.contended for r in rows):
+        out.append("Speed figures marked * were measured while other processes held CPU cores (contended).")
     if any(not r.trained for r in rows):
         out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
     return out

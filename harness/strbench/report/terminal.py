@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from strbench import ui
-from strbench.run.record import Record
+from strbench.run.record import PerfSection, Record
 
 SHOWN_METRICS = (("word_accuracy", "Acc"), ("one_minus_ned", "1-NED"), ("mean_confidence", "Conf"))
 
@@ -57,3 +57,64 @@ def print_run_summary(record: Record) -> None:
     ui.console.print(table)
     for note in caveats(record):
         ui.console.print(f"[yellow]note:[/yellow] {note}")
+
+
+def perf_lines(record: dict[str, Any]) -> list[str]:
+    """The perf section in a few lines: batch-1 latency p50/p90, best throughput and its batch size,
+    peak memory, and whether other processes competed for the CPU while it was measured."""
+    from strbench.perf import summary as ps
+    from strbench.report.leaderboard import perf_contention, perf_device_label
+
+    perf = record.get("perf")
+    if not perf:
+        return []
+    cols = ps.leaderboard_columns(perf)
+    config = ps.primary_config(perf) or {}
+    label = f"{config.get('precision', 'fp32')}, compile {config.get('compile', {}).get('mode', 'none')}"
+    section = PerfSection.from_json(perf)
+    lines = [f"speed on {perf_device_label(section)} ({label}; forward + decode):"]
+    if ps.LATENCY in cols:
+        lines.append(f"  latency at batch 1: p50 {fmt(cols[ps.LATENCY])} ms, p90 {fmt(cols[ps.LATENCY_P90])} ms")
+    if ps.THROUGHPUT in cols:
+        lines.append(f"  best throughput: {fmt(cols[ps.THROUGHPUT], 1)} images/s at batch size {int(cols[ps.BEST_BS])}")
+    if ps.PEAK_MEMORY in cols:
+        lines.append(f"  peak memory at that batch size: {fmt(cols[ps.PEAK_MEMORY], 1)} MB")
+    other = perf.get("system", {}).get("other_processes") or {}
+    cores = perf_contention(section)
+    if cores is not None:
+        lines.append(f"  CONTENDED: other processes kept {cores:.2f} CPU cores busy during the measurement; "
+                     f"these figures are not comparable (the leaderboard leaves them out unless --include-contended)")
+    elif other.get("other_cpu_cores") is not None:
+        lines.append(f"  contention: none (other processes used {other['other_cpu_cores']:.2f} CPU cores)")
+    return lines
+
+
+def print_perf_summary(record: dict[str, Any]) -> None:
+    for line in perf_lines(record):
+        ui.console.print(line, highlight=False, markup=False)
+
+
+def next_steps(record: dict[str, Any], can_train: bool, releases: list[str]) -> list[str]:
+    """What to do after a run whose numbers do not mean much yet: untrained weights, synthetic data."""
+    algo, variant = record["algorithm"], record["variant"]
+    steps = []
+    if not record["weights"].get("trained", True):
+        if releases:
+            steps.append(f"use published weights: strbench run --algorithm {algo} --variant {variant} "
+                         f"--weights {releases[0]}  (see 'strbench weights releases --algorithm {algo}')")
+        steps.append("use your own weights: --weights PATH (.safetensors or a PyTorch state dict)")
+        if can_train:
+            steps.append(f"train them: strbench train --algorithm {algo} --variant {variant} --train-data LMDB "
+                         f"--val-data LMDB --output-dir runs/{algo}-{variant}  (docs/training.md)")
+    if record["data"].get("synthetic"):
+        steps.append("evaluate on the real benchmarks: --data-root DIR (clovaai LMDB folders or folders with "
+                     "label files; README 'Data preparation')")
+    return steps
+
+
+def print_next_steps(record: dict[str, Any], can_train: bool, releases: list[str]) -> None:
+    steps = next_steps(record, can_train, releases)
+    if steps:
+        ui.console.print("next steps:", highlight=False)
+        for step in steps:
+            ui.console.print(f"  - {step}", highlight=False, markup=False)
