@@ -5,20 +5,23 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from strbench import environment, ui
 from strbench.data.base import RawSample, SampleSource
-from strbench.data.suite import BenchmarkSuite, DatasetVersion, LocatedVersion, locate
+from strbench.data.suite import BenchmarkSuite, DatasetVersion, LocatedVersion
 from strbench.errors import DataError, UsageError
 from strbench.plugin.algorithm import Algorithm, Recognizer
 from strbench.plugin.host import PluginHost
 from strbench.plugin.types import to_jsonable
 from strbench.run.evaluation import predict_source
+from strbench.run.locate import locate_run, open_located, record_fields
 from strbench.run.records import SCHEMA, now_iso, record_id, write_record
 from strbench.run.runinfo import RunInfo
 from strbench.run.scoring import DatasetScore, SamplePrediction, averages, score
+from strbench.run.streaming import PredictionSpool
 from strbench.weights.identity import describe_weights
 
 
@@ -27,7 +30,7 @@ class DatasetRun:
     """One evaluated dataset version: where it came from and its raw predictions."""
 
     located: LocatedVersion
-    predictions: list[SamplePrediction]
+    predictions: Collection[SamplePrediction]
     model_seconds: float
     wall_seconds: float
     synthetic: bool = False
@@ -51,18 +54,9 @@ def select_versions(suite: BenchmarkSuite, names: list[str] | None) -> Benchmark
 
 
 def locate_datasets(host: PluginHost, info: RunInfo) -> list[LocatedVersion]:
-    """The dataset versions of the run: below ``data_root``, or the embedded synthetic default set."""
-    if info.data_root is None:
-        from strbench.data import default_set
-
-        return [default_set.located()]
-    if not info.data_root.is_dir():
-        raise DataError(f"data root {info.data_root} is not a folder; point --data-root at the folder "
-                        f"holding the benchmark sets (see README: data preparation)")
-    suites = host.suites()
-    if info.suite not in suites:
-        raise UsageError(f"unknown suite {info.suite!r}; available: {', '.join(sorted(suites))}")
-    return locate(info.data_root, select_versions(suites[info.suite], info.datasets), host.dataset_formats())
+    """The datasets of the run (``run/locate.py``): suite versions below ``data_root``, sets given
+    by path, or the embedded synthetic default set when neither is given."""
+    return locate_run(host, info)
 
 
 def load_recognizer(algorithm: Algorithm, info: RunInfo, check_source: SampleSource | None) -> tuple[Recognizer, dict[str, Any]]:
@@ -90,23 +84,28 @@ def load_recognizer(algorithm: Algorithm, info: RunInfo, check_source: SampleSou
     return algorithm.load_exported(Path(result.path), "onnx", variant, device=info.device), weights
 
 
-def evaluate_versions(recognizer: Recognizer, located: list[LocatedVersion], host: PluginHost, info: RunInfo) -> list[DatasetRun]:
+def evaluate_versions(recognizer: Recognizer, located: list[LocatedVersion], host: PluginHost, info: RunInfo,
+                      spool: PredictionSpool) -> list[DatasetRun]:
+    """Predict every found set under one progress bar, streaming predictions into ``spool``."""
     runs = []
     formats = host.dataset_formats()
-    for loc in located:
-        if loc.path is None:
-            continue
-        source = formats[loc.format].open(loc.path) if loc.format in formats else None
-        if source is None:
-            raise DataError(f"no reader for format {loc.format!r} of {loc.path}")
-        if info.limit is not None:
-            source = _Subset(source, info.limit)
-        start = time.perf_counter()
-        preds, model_s = predict_source(recognizer, source, batch_size=info.batch_size, workers=info.workers,
-                                        precision=info.precision, description=loc.version.name)
-        runs.append(DatasetRun(loc, preds, model_s, time.perf_counter() - start,
-                               synthetic=getattr(loc.version, "synthetic", False)))
-        source.close()
+    found = [loc for loc in located if loc.path is not None]
+    total = sum(min(loc.found or 0, info.limit if info.limit is not None else loc.found or 0) for loc in found)
+    with ui.progress() as bar:
+        task = bar.add_task(f"{len(found)} dataset(s)", total=total)
+        for loc in found:
+            source: SampleSource = open_located(formats, loc)
+            if info.limit is not None:
+                source = _Subset(source, info.limit)
+            bar.update(task, description=loc.version.name)
+            writer = spool.writer()
+            start = time.perf_counter()
+            _, model_s = predict_source(recognizer, source, batch_size=info.batch_size, workers=info.workers,
+                                        precision=info.precision, sink=writer.write,
+                                        advance=lambda n: bar.advance(task, n))
+            runs.append(DatasetRun(loc, writer.finish(), model_s, time.perf_counter() - start,
+                                   synthetic=getattr(loc.version, "synthetic", False)))
+            source.close()
     return runs
 
 
@@ -151,6 +150,7 @@ def dataset_entry(run: DatasetRun, s: DatasetScore) -> dict[str, Any]:
         "synthetic": run.synthetic, "samples_run": len(run.predictions),
         "seconds": {"wall": round(run.wall_seconds, 3), "model": round(run.model_seconds, 3)},
     }
+    entry.update(record_fields(run.located))
     entry.update(s.to_json())
     return entry
 
@@ -213,24 +213,25 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, dict[str, Any]
         (ui.warn if loc.status != "ok" else ui.info)(loc.describe())
     if not any(loc.path for loc in located):
         raise DataError(f"no dataset of suite {info.suite!r} found below {info.data_root}; "
-                        f"expected folders such as IIIT5k_3000, SVT, IC13_857 (see README: data preparation)")
+                        f"expected folders such as IIIT5K_3000, SVT, IC13_857 (see docs/datasets.md)")
     started, t0 = now_iso(), time.perf_counter()
     first = next(loc for loc in located if loc.path)
     assert first.path is not None and first.format is not None  # a found version has both
-    first_source = host.dataset_formats()[first.format].open(first.path)
+    first_source = open_located(host.dataset_formats(), first)
     recognizer, weights = load_recognizer(algorithm, info, first_source)
     host.run_start(info)
-    runs = evaluate_versions(recognizer, located, host, info)
-    record = build_record(info, algorithm, recognizer, weights, host, located, runs, protocol_id, started,
-                          time.perf_counter() - t0)
-    if info.perf:
-        from strbench.perf import measure_for_run
+    with PredictionSpool(info.results_dir) as spool:
+        runs = evaluate_versions(recognizer, located, host, info, spool)
+        record = build_record(info, algorithm, recognizer, weights, host, located, runs, protocol_id, started,
+                              time.perf_counter() - t0)
+        if info.perf:
+            from strbench.perf import measure_for_run
 
-        record["perf"] = measure_for_run(recognizer, first_source, info, protocol=host.protocol(protocol_id),
-                                         word_accuracy=host.metrics()["word_accuracy"],
-                                         dataset=first.version.name)
-    host.run_end(info, record)
-    rows = (p.to_json(r.located.version.name) for r in runs for p in r.predictions)
-    path = write_record(info.results_dir, record, rows)
+            record["perf"] = measure_for_run(recognizer, first_source, info, protocol=host.protocol(protocol_id),
+                                             word_accuracy=host.metrics()["word_accuracy"],
+                                             dataset=first.version.name)
+        host.run_end(info, record)
+        rows = (p.to_json(r.located.version.name) for r in runs for p in r.predictions)
+        path = write_record(info.results_dir, record, rows)
     host.result_written(path, record)
     return path, record
