@@ -57,6 +57,11 @@ def test_lmdb_tree_lists_each_leaf_and_reads_them_concatenated(formats, tmp_path
     assert source.read(len(LABELS)).key == "test/B/000000001"
 
 
+def err(capsys) -> str:
+    """Captured stderr with the console's line wrapping undone."""
+    return " ".join(capsys.readouterr().err.split())
+
+
 def run_cli(*args: str) -> int:
     return main(["-q", *args])
 
@@ -102,7 +107,7 @@ def test_run_combines_a_suite_with_a_custom_set_and_leaderboard_keeps_them_apart
     assert run_cli("run", "--plugin", "dummy", "--workers", "0", "--data-root", str(root), "--results-dir",
                    str(results), "--dataset", f"{tab_folder(tmp_path / 'mine')}=mine") == 0
     out = capsys.readouterr().out
-    assert "6 of 288 expected" in out  # the terminal row of the short version is marked
+    assert "CUTE80_288 (6 of 288!)" in out  # the terminal row of the short version is marked
     [(_, record)] = records(results)
     cute, mine = record["datasets"]
     assert cute["status"] == "count mismatch" and "custom" not in cute
@@ -123,7 +128,7 @@ def test_run_combines_a_suite_with_a_custom_set_and_leaderboard_keeps_them_apart
 def test_wrong_paths_and_names_are_errors_not_the_synthetic_set(dummy, tmp_path, capsys, args, message) -> None:
     results = tmp_path / "results"
     assert run_cli("run", "--plugin", "dummy", "--workers", "0", "--results-dir", str(results), *args) != 0
-    assert message in capsys.readouterr().err.replace("\n", " ")
+    assert message in err(capsys)
     assert not results.exists() or not list(results.glob("*.json"))
 
 
@@ -131,9 +136,9 @@ def test_custom_set_named_like_a_suite_version_or_twice_is_refused(dummy, tmp_pa
     folder = tab_folder(tmp_path / "a")
     base = ["run", "--plugin", "dummy", "--workers", "0", "--results-dir", str(tmp_path / "r")]
     assert run_cli(*base, "--dataset", f"{folder}=CUTE80_288") != 0
-    assert "is a version of suite 'standard'" in capsys.readouterr().err
+    assert "is a version of suite 'standard'" in err(capsys)
     assert run_cli(*base, "--dataset", f"{folder}=x", "--dataset", f"{lmdb_set(tmp_path / 'l')}=x") != 0
-    assert "two datasets are named 'x'" in capsys.readouterr().err
+    assert "two datasets are named 'x'" in err(capsys)
 
 
 def test_forced_format_and_undetectable_path(dummy, tmp_path, capsys) -> None:
@@ -141,9 +146,9 @@ def test_forced_format_and_undetectable_path(dummy, tmp_path, capsys) -> None:
     junk.mkdir()
     base = ["run", "--plugin", "dummy", "--workers", "0", "--results-dir", str(tmp_path / "r")]
     assert run_cli(*base, "--dataset", str(junk)) != 0
-    assert "not a dataset in any known format" in capsys.readouterr().err
+    assert "not a dataset in any known format" in err(capsys)
     assert run_cli(*base, "--dataset", str(tab_folder(tmp_path / "t")), "--format", "nope") != 0
-    assert "unknown --format 'nope'" in capsys.readouterr().err
+    assert "unknown --format 'nope'" in err(capsys)
     label_file = paddle(tmp_path / "p")
     assert run_cli(*base, "--dataset", f"{label_file}=p", "--format", "folder",
                    "--dataset-root", str(tmp_path / "p" / "train_data" / "rec")) == 0

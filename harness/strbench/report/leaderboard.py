@@ -23,6 +23,7 @@ from typing import Any
 from tabulate import tabulate
 
 from strbench.data.suite import BenchmarkSuite
+from strbench.report.terminal import dataset_label
 from strbench.run.records import iter_records
 
 DEFAULT_GROUP = "benchmark"
@@ -87,8 +88,8 @@ def row_from_record(record: dict[str, Any], group: str) -> Row:
         key=key, record_id=record["id"], algorithm=record["algorithm"], variant=record["variant"],
         weights=_weights_label(w), trained=bool(w.get("trained", True)), protocol=record["protocol"]["key"],
         backend=rt.get("backend", "torch"), precision=rt.get("precision", "fp32"), params=record.get("params"),
-        accuracy={d["name"]: d["metrics"].get("word_accuracy") for d in record["datasets"]},
-        evaluated={d["name"]: d["evaluated"] for d in record["datasets"]},
+        accuracy={dataset_label(d): d["metrics"].get("word_accuracy") for d in record["datasets"]},
+        evaluated={dataset_label(d): d["evaluated"] for d in record["datasets"]},
         group_weighted=g.get("weighted", {}).get("word_accuracy") if g.get("complete") else None,
         group_mean=g.get("mean", {}).get("word_accuracy") if g.get("complete") else None,
         group_complete=bool(g.get("complete")),
@@ -96,6 +97,8 @@ def row_from_record(record: dict[str, Any], group: str) -> Row:
     )
     if not row.trained:
         row.notes.append("untrained weights")
+    if any(d.get("status") == "count mismatch" for d in record["datasets"]):
+        row.notes.append("wrong sample count")
     return row
 
 
@@ -265,6 +268,12 @@ def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
         out.append("Speed columns (forward + decode, fp32 unless the runtime column says otherwise) come from "
                    "the newest 'strbench bench' measurement of the same model on the device shown, on fixed "
                    "real images (protocol: docs/perf-protocol.md); details per record in results/perf/perf.md.")
+    if any("wrong sample count" in r.notes for r in rows):
+        out.append("A column 'NAME (N of M!)' holds scores of a version found with N samples where its published "
+                   "split has M (a wrong split version or damaged data): not comparable with the NAME column.")
+    if any("(custom " in v for r in rows for v in r.accuracy):
+        out.append("Columns 'NAME (custom <hash>)' are sets given by path (run --dataset), identified by the first "
+                   "characters of their content hash; they are no benchmark version.")
     if any(not r.trained for r in rows):
         out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
     return out

@@ -30,7 +30,21 @@ def caveats(record: dict[str, Any]) -> list[str]:
     if record.get("missing"):
         notes.append("missing versions: " + ", ".join(record["missing"]))
     notes.extend(record.get("count_mismatch", []))
+    if any(ds.get("status") == "count mismatch" for ds in record.get("datasets", [])):
+        notes.append("'(N of M!)': a version found with N samples where its published split has M; its score is "
+                     "not comparable with published figures")
+    if any(ds.get("custom") for ds in record.get("datasets", [])):
+        notes.append("'(custom <hash>)': a set given by path, scored on its own (not a benchmark version)")
     return notes
+
+
+def dataset_label(ds: dict[str, Any]) -> str:
+    """A dataset's name as every report shows it: custom sets and wrong-count versions marked."""
+    if ds.get("custom"):
+        return f"{ds['name']} (custom {str(ds.get('content_hash') or '')[:8]})".replace(" )", ")")
+    if ds.get("status") == "count mismatch":
+        return f"{ds['name']} ({ds.get('found')} of {ds.get('expected')}!)"
+    return str(ds["name"])
 
 
 def print_run_summary(record: dict[str, Any]) -> None:
@@ -44,7 +58,7 @@ def print_run_summary(record: dict[str, Any]) -> None:
         table.add_column(label, justify="right")
     last = len(record["datasets"]) - 1
     for i, ds in enumerate(record["datasets"]):
-        table.add_row(ds["name"], str(ds["evaluated"]), str(ds["skipped"]["total"]),
+        table.add_row(dataset_label(ds), str(ds["evaluated"]), str(ds["skipped"]["total"]),
                       *(fmt(ds["metrics"].get(m)) for m, _ in SHOWN_METRICS), end_section=(i == last))
     summary = record["summary"]
     rows = [("all (sample-weighted)", summary["all"]["weighted"]), ("all (arithmetic mean)", summary["all"]["mean"])]

@@ -150,6 +150,8 @@ def locate_run(host: PluginHost, info: RunInfo) -> list[LocatedVersion]:
     """Every dataset of the run: suite versions below ``data_root`` then the ``--dataset`` sets."""
     formats, suites = host.dataset_formats(), host.suites()
     located: list[LocatedVersion] = []
+    if (info.dataset_format or info.dataset_root) and not info.dataset_paths:
+        raise UsageError("--format and --dataset-root apply to --dataset PATH sets; give --dataset")
     if info.data_root is None:
         if info.datasets:
             raise UsageError("--datasets selects versions of the suite found below --data-root: give --data-root, "
@@ -172,8 +174,6 @@ def locate_run(host: PluginHost, info: RunInfo) -> list[LocatedVersion]:
             raise DataError(f"no dataset of suite {info.suite!r} found below {info.data_root}; "
                             f"'strbench data suites --data-root {info.data_root}' shows the folder names it looks "
                             f"for (see docs/datasets.md)")
-    if (info.dataset_format or info.dataset_root) and not info.dataset_paths:
-        raise UsageError("--format and --dataset-root apply to --dataset PATH sets; give --dataset")
     for text in info.dataset_paths:
         located += locate_custom(DatasetSpec.parse(text), formats, info.dataset_format, info.dataset_root)
     _check_names(located, suites)
