@@ -85,8 +85,8 @@ WORDART = BenchmarkSuite(
         V("WordArt", "WordArt", 1511, ("WordArt", "wordart", "WordArt/test", "WordArt_test"),
           ("WordArt/test_label.txt", "WordArt/test/gt.txt", "WordArt/gt.txt")),
     ),
-    source="WordArt README (github.com/xdxie/WordArt): the dataset archive on Google Drive (train 4,804 / "
-           "test 1,511 images with label files); also in OpenOCR's evaluation archive",
+    source="WordArt README (github.com/xdxie/WordArt): the dataset archive on Google Drive (train and "
+           "test images with label files); also in OpenOCR's evaluation archive",
     protocol_note="OpenOCR evaluates it with IC13_1015 and IC15_2077 as its 'WordArt' group",
 )
 
