@@ -13,7 +13,7 @@ import pluggy
 from strbench.data.base import DatasetFormat, RawSample, SampleSource
 from strbench.data.loader import LoadedBatch, decode_image, make_loader, open_dataset
 from strbench.data.preprocess import collate, make_batch, preprocess_image
-from strbench.data.suite import BenchmarkSuite, DatasetVersion
+from strbench.data.suite import BenchmarkSuite, DatasetVersion, Download
 from strbench.errors import DataError, NotSupportedError, PluginError, SampleError, StrbenchError, UsageError
 from strbench.plugin.algorithm import Algorithm, Recognizer
 from strbench.plugin.types import (
@@ -59,6 +59,7 @@ __all__ = [
     "BenchmarkSuite",
     "DatasetFormat",
     "DatasetVersion",
+    "Download",
     "Metric",
     "Protocol",
     "RawSample",

@@ -1,10 +1,20 @@
-"""Built-in dataset formats (clovaai LMDB, folder + label file) and the standard STR suite."""
+"""Built-in dataset formats (clovaai LMDB and LMDB trees, folder + label file, PaddleOCR, ICDAR,
+mmocr) and the benchmark suites (the standard six here, the others in ``benchmarks``)."""
 
 from __future__ import annotations
 
 from strbench import hookimpl
+from strbench.builtin.benchmarks import SUITES
+from strbench.data.annotations import (
+    IcdarFormat,
+    MmocrJsonFormat,
+    MmocrJsonlFormat,
+    MmocrTxtFormat,
+    PaddleFormat,
+)
 from strbench.data.folder import FolderFormat
 from strbench.data.lmdb_format import LmdbFormat
+from strbench.data.lmdb_tree import LmdbTreeFormat
 from strbench.data.suite import BenchmarkSuite, DatasetVersion
 
 V = DatasetVersion
@@ -40,14 +50,19 @@ STANDARD = BenchmarkSuite(
         "dtrb10": ("IIIT5k_3000", "SVT_647", "IC03_860", "IC03_867", "IC13_857", "IC13_1015",
                    "IC15_1811", "IC15_2077", "SVTP_645", "CUTE80_288"),
     },
+    source="clovaai deep-text-recognition-benchmark README: data_lmdb_release.zip (evaluation/ holds every version) "
+           "on Dropbox; parseq's data archive (data/test); the raw sets from their publishers (docs/datasets.md)",
+    protocol_note="parseq/mmocr/OpenOCR report lower-case alphanumeric word accuracy (lower36 here)",
 )
 
 
 @hookimpl
 def strbench_dataset_formats() -> list:
-    return [LmdbFormat(), FolderFormat()]
+    # Detection order: the specific layouts first, the tab label file (accepts any file) after them.
+    return [LmdbFormat(), IcdarFormat(), MmocrJsonFormat(), MmocrJsonlFormat(), MmocrTxtFormat(),
+            PaddleFormat(), FolderFormat(), LmdbTreeFormat()]
 
 
 @hookimpl
 def strbench_benchmark_suites() -> list:
-    return [STANDARD]
+    return [STANDARD, *SUITES]

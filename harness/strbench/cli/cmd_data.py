@@ -1,5 +1,5 @@
 """``strbench data``: convert datasets to LMDB, inspect their statistics, validate every sample,
-generate synthetic word images."""
+generate synthetic word images, list and fetch benchmark suites (``data_suites``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from strbench import ui
+from strbench.cli import data_suites
 from strbench.data import default_set
 from strbench.data.convert import ConvertReport, suite_destinations, write_lmdb
 from strbench.data.inspection import IMAGE_SAMPLE_LIMIT, DatasetStats, contact_sheet, image_stats, label_stats
@@ -51,6 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--data-root", type=Path, help="with --suite: folder holding the benchmark sets")
     v.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
 
+    data_suites.register(data_sub)
+
     s = data_sub.add_parser("synth", help="generate MJSynth-style word images into a new clovaai LMDB")
     s.add_argument("out", type=Path, metavar="OUT", help="new LMDB folder")
     s.add_argument("--count", type=int, required=True, help="number of images")
@@ -77,6 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, host: PluginHost) -> int:
     handlers: dict[str, Callable[[argparse.Namespace, PluginHost], int]] = {
         "convert": _convert, "inspect": _inspect, "validate": _validate, "synth": _synth,
+        "suites": data_suites.suites, "fetch": data_suites.fetch,
     }
     return handlers[args.data_command](args, host)
 

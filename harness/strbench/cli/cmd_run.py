@@ -18,10 +18,21 @@ from strbench.run.runner import run_benchmark
 
 def add_run_args(p: argparse.ArgumentParser) -> None:
     add_algorithm_args(p)
-    p.add_argument("--data-root", type=Path, help="folder holding the benchmark sets (clovaai LMDB folders or "
-                                                  "folder + label files); default: the embedded synthetic set")
-    p.add_argument("--suite", default="standard", help="benchmark suite (default: standard)")
-    p.add_argument("--datasets", nargs="+", metavar="NAME", help="only these versions or groups (e.g. benchmark)")
+    p.add_argument("--data-root", type=Path, help="folder holding the benchmark sets of --suite (clovaai LMDB "
+                                                  "folders or folder + label files); without it and without "
+                                                  "--dataset: the embedded synthetic set")
+    p.add_argument("--suite", default="standard", help="benchmark suite found below --data-root (default: standard; "
+                                                       "'strbench data suites' lists them)")
+    p.add_argument("--datasets", nargs="+", metavar="NAME",
+                   help="only these versions or groups of the suite below --data-root (e.g. benchmark)")
+    p.add_argument("--dataset", dest="dataset_paths", action="append", default=[], metavar="PATH[=NAME]",
+                   help="also evaluate the dataset at PATH as a custom set named NAME (default: from the path); "
+                        "repeatable, combinable with --data-root. Formats are detected (docs/datasets.md)")
+    p.add_argument("--format", dest="dataset_format", metavar="FORMAT",
+                   help="read every --dataset with this dataset format instead of detecting it")
+    p.add_argument("--dataset-root", type=Path, metavar="DIR",
+                   help="folder the image paths of --dataset annotation files are relative to (PaddleOCR data_dir; "
+                        "default: the annotation file's folder, or the nearest parent where the paths exist)")
     p.add_argument("--protocol", help="evaluation protocol id (default: the plugin's default, e.g. lower36)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes (default 2)")
@@ -53,7 +64,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def info_from_args(args: argparse.Namespace) -> RunInfo:
     return RunInfo(
         algorithm=args.algorithm, variant=args.variant, weights=args.weights, data_root=args.data_root,
-        suite=args.suite, datasets=args.datasets, protocol=args.protocol, batch_size=args.batch_size,
+        suite=args.suite, datasets=args.datasets, dataset_paths=args.dataset_paths,
+        dataset_format=args.dataset_format, dataset_root=args.dataset_root, protocol=args.protocol,
+        batch_size=args.batch_size,
         workers=args.workers, device=resolve_device(args.device), precision=args.precision,
         backend=args.backend, onnx_model=args.onnx_model, calibration_data=args.calibration_data,
         calibration_samples=args.calibration_samples, limit=args.limit, results_dir=args.results_dir,

@@ -60,3 +60,15 @@ class DatasetFormat(ABC):
     @abstractmethod
     def open(self, path: Path) -> SampleSource:
         """Open ``path``; raise :class:`strbench.DataError` with the fix when it is unusable."""
+
+    def open_rooted(self, path: Path, root: Path) -> SampleSource:
+        """Open ``path`` with image paths relative to ``root`` (``--dataset-root``); formats
+        without image paths refuse."""
+        from strbench.errors import UsageError
+
+        raise UsageError(f"format {self.name!r} ({path}) has no image paths to resolve; drop --dataset-root")
+
+    def versions(self, path: Path) -> list[tuple[str, Path]] | None:
+        """The separately scored datasets below ``path`` as ``(relative name, path)``, for a
+        format whose path holds several (a root of LMDBs); ``None``: ``path`` is one dataset."""
+        return None

@@ -25,15 +25,16 @@ class _Entry:
     line: int = 0
 
 
-def parse_label_file(label_file: Path) -> list[_Entry]:
-    """Parse a label file; bad lines become entries with a ``problem`` (line number and fix)."""
+def parse_label_file(label_file: Path, root: Path | None = None) -> list[_Entry]:
+    """Parse a label file; bad lines become entries with a ``problem`` (line number and fix).
+    Image paths are relative to ``root`` (default: the label file's folder)."""
     try:
         data = label_file.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read label file {label_file}: {exc}") from exc
     data = data.removeprefix(b"\xef\xbb\xbf")  # UTF-8 byte-order mark written by some editors
     entries: list[_Entry] = []
-    root = label_file.parent
+    root = label_file.parent if root is None else root
     for lineno, raw in enumerate(data.splitlines(), start=1):
         where = f"{label_file.name}:{lineno}"
         if not raw.strip():
@@ -55,12 +56,13 @@ def parse_label_file(label_file: Path) -> list[_Entry]:
 
 
 class FolderSource(SampleSource):
-    """Samples listed in one label file; image paths are relative to the label file's folder."""
+    """Samples listed in one label file; image paths are relative to the label file's folder (or
+    ``root``). Other annotation formats pass the ``entries`` they parsed."""
 
-    def __init__(self, label_file: Path) -> None:
+    def __init__(self, label_file: Path, root: Path | None = None, entries: list[_Entry] | None = None) -> None:
         self.label_file = label_file
         self.location = str(label_file)
-        self._entries = parse_label_file(label_file)
+        self._entries = parse_label_file(label_file, root) if entries is None else entries
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -114,3 +116,9 @@ class FolderFormat(DatasetFormat):
             raise DataError(f"{path}: no label file found (expected one of {', '.join(LABEL_FILE_NAMES)} "
                             f"or a path to a 'path<TAB>label' file)")
         return FolderSource(label_file)
+
+    def open_rooted(self, path: Path, root: Path) -> SampleSource:
+        label_file = find_label_file(path)
+        if label_file is None:
+            return self.open(path)  # raises the missing-label-file error
+        return FolderSource(label_file, root)

@@ -42,8 +42,9 @@ def open_dataset(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[st
         if fmt.detect(path):
             return fmt.open(path)
     names = ", ".join(f.name for f in candidates)
-    raise DataError(f"{path}: not a dataset in any known format ({names}); expected an LMDB folder "
-                    f"(data.mdb) or a 'path<TAB>label' file / a folder with gt.txt")
+    raise DataError(f"{path}: not a dataset in any known format ({names}); expected e.g. an LMDB folder "
+                    f"(data.mdb), a 'path<TAB>label' file / a folder with gt.txt, or an annotation file "
+                    f"(docs/datasets.md lists every format)")
 
 
 def decode_image(data: bytes, key: str) -> np.ndarray:

@@ -23,13 +23,24 @@ class DatasetVersion:
 
     name: str
     family: str
-    expected: int
+    expected: int | None  # None: no published count (found counts are reported, not checked)
     folder_names: tuple[str, ...] = ()  # clovaai-style directory names (LMDB or folder)
     label_files: tuple[str, ...] = ()  # "<folder>/<label file>" layouts, in order of preference
     note: str = ""
     #: What its labels mean for case-sensitive protocols (e.g. upper-case-only labels), shown under
     #: leaderboards with case-sensitive rows.
     case_note: str = ""
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file with a public direct URL (``strbench data fetch``); ``sha256`` when known."""
+
+    url: str
+    filename: str
+    sha256: str | None = None
+    #: Unpack the archive (.zip, .tar, .tar.gz/.tgz) into the destination after the check.
+    extract: bool = True
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,11 @@ class BenchmarkSuite:
     description: str
     versions: tuple[DatasetVersion, ...]
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Where the data is published and how to obtain it by hand (shown by ``data fetch`` and
+    #: ``data suites``), protocol notes, and the files ``data fetch`` can download directly.
+    source: str = ""
+    protocol_note: str = ""
+    downloads: tuple[Download, ...] = ()
 
     def version(self, name: str) -> DatasetVersion:
         for v in self.versions:
@@ -56,18 +72,26 @@ class LocatedVersion:
     path: Path | None
     format: str | None
     found: int | None
+    #: A set given by path (``run --dataset``), not a version of a suite: recorded with its hash.
+    custom: bool = False
+    content_hash: str | None = None
+    root: Path | None = None  # image root given with --dataset-root (None: the format's own)
 
     @property
     def status(self) -> str:
         if self.path is None:
             return "missing"
-        return "ok" if self.found == self.version.expected else "count mismatch"
+        return "ok" if self.version.expected in (None, self.found) else "count mismatch"
 
     def describe(self) -> str:
+        if self.custom:
+            return f"{self.version.name}: {self.found} samples (custom set, {self.format}: {self.path})"
         if self.path is None:
             return f"{self.version.name}: missing (looked for {', '.join(self.version.folder_names + self.version.label_files)})"
         text = f"{self.version.name}: {self.found} samples ({self.format}: {self.path})"
-        if self.found != self.version.expected:
+        if self.version.expected is None:
+            text += " (no published count to check against)"
+        elif self.found != self.version.expected:
             text += f" — expected {self.version.expected}: wrong split version or damaged data"
         return text
 

@@ -23,6 +23,7 @@ from typing import Any
 from tabulate import tabulate
 
 from strbench.data.suite import BenchmarkSuite
+from strbench.report.terminal import dataset_label
 from strbench.run.record import PerfSection, Record, WeightsIdentity
 from strbench.run.records import iter_records
 
@@ -98,8 +99,8 @@ def row_from_record(record: Record, group: str) -> Row:
         key=key, record_id=record.id, algorithm=record.algorithm, variant=record.variant,
         weights=_weights_label(record.weights), trained=record.weights.trained, protocol=record.protocol.key,
         backend=record.runtime.backend, precision=record.runtime.precision, params=record.params,
-        accuracy={d.name: d.metrics.get("word_accuracy") for d in record.datasets},
-        evaluated={d.name: d.evaluated for d in record.datasets},
+        accuracy={dataset_label(d): d.metrics.get("word_accuracy") for d in record.datasets},
+        evaluated={dataset_label(d): d.evaluated for d in record.datasets},
         group_weighted=g.metric("word_accuracy"), group_mean=g.metric("word_accuracy", weighted=False),
         group_complete=bool(g.complete), suite=record.data.suite, cased=record.protocol.case == "keep",
         intervals=record_intervals(record, group),
@@ -109,6 +110,8 @@ def row_from_record(record: Record, group: str) -> Row:
         row.notes.append("untrained weights")
     if row.subset_limit:
         row.notes.append(f"subset: first {row.subset_limit} samples per set")
+    if any(d.status == "count mismatch" for d in record.datasets):
+        row.notes.append("wrong sample count")
     return row
 
 
@@ -454,6 +457,12 @@ def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
         out.append("Rows marked SUBSET ran only the first N samples of each set (--limit): not comparable with full runs.")
     if any(r.contended for r in rows):
         out.append("Speed figures marked * were measured while other processes held CPU cores (contended).")
+    if any("wrong sample count" in r.notes for r in rows):
+        out.append("A column 'NAME (N of M!)' holds scores of a version found with N samples where its published "
+                   "split has M (a wrong split version or damaged data): not comparable with the NAME column.")
+    if any("(custom " in v for r in rows for v in r.accuracy):
+        out.append("Columns 'NAME (custom <hash>)' are sets given by path (run --dataset), identified by the first "
+                   "characters of their content hash; they are no benchmark version.")
     if any(not r.trained for r in rows):
         out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
     return out

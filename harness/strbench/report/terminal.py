@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from strbench import ui
-from strbench.run.record import PerfSection, Record
+from strbench.run.record import DatasetResult, PerfSection, Record
 
 SHOWN_METRICS = (("word_accuracy", "Acc"), ("one_minus_ned", "1-NED"), ("mean_confidence", "Conf"))
 
@@ -31,7 +31,21 @@ def caveats(record: Record) -> list[str]:
     if record.missing:
         notes.append("missing versions: " + ", ".join(record.missing))
     notes.extend(record.count_mismatch)
+    if any(ds.status == "count mismatch" for ds in record.datasets):
+        notes.append("'(N of M!)': a version found with N samples where its published split has M; its score is "
+                     "not comparable with published figures")
+    if any(ds.extra.get("custom") for ds in record.datasets):
+        notes.append("'(custom <hash>)': a set given by path, scored on its own (not a benchmark version)")
     return notes
+
+
+def dataset_label(ds: DatasetResult) -> str:
+    """A dataset's name as every report shows it: custom sets and wrong-count versions marked."""
+    if ds.extra.get("custom"):
+        return f"{ds.name} (custom {str(ds.extra.get('content_hash') or '')[:8]})".replace(" )", ")")
+    if ds.status == "count mismatch":
+        return f"{ds.name} ({ds.found} of {ds.expected}!)"
+    return ds.name
 
 
 def print_run_summary(record: Record) -> None:
@@ -45,7 +59,7 @@ def print_run_summary(record: Record) -> None:
         table.add_column(label, justify="right")
     last = len(record.datasets) - 1
     for i, ds in enumerate(record.datasets):
-        table.add_row(ds.name, str(ds.evaluated), str(ds.skipped.total),
+        table.add_row(dataset_label(ds), str(ds.evaluated), str(ds.skipped.total),
                       *(fmt(ds.metrics.get(m)) for m, _ in SHOWN_METRICS), end_section=(i == last))
     summary = record.summary
     rows = [("all (sample-weighted)", summary.all.weighted), ("all (arithmetic mean)", summary.all.mean)]

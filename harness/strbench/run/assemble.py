@@ -4,6 +4,7 @@ the scores come from :mod:`strbench.run.scoring`)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from strbench.data.suite import LocatedVersion
 from strbench.plugin.algorithm import Algorithm, Recognizer
 from strbench.plugin.host import PluginInfo
 from strbench.plugin.types import to_jsonable
+from strbench.run.locate import record_fields
 from strbench.run.protocols import Protocol
 from strbench.run.record import (
     DataInfo,
@@ -36,7 +38,7 @@ class DatasetRun:
     """One evaluated dataset version: where it came from and its raw predictions."""
 
     located: LocatedVersion
-    predictions: list[SamplePrediction]
+    predictions: Collection[SamplePrediction]  # streamed to disk for large sets (run/streaming.py)
     model_seconds: float
     wall_seconds: float
     synthetic: bool = False
@@ -57,6 +59,7 @@ def dataset_result(run: DatasetRun, s: DatasetScore) -> DatasetResult:
         v.name, v.family, v.expected, loc.found, loc.status, loc.format, str(loc.path), run.synthetic,
         len(run.predictions), {"wall": round(run.wall_seconds, 3), "model": round(run.model_seconds, 3)},
     )
+    entry.extra.update((k, v) for k, v in record_fields(loc).items() if k != "expected")  # a custom set's identity
     return scored_result(entry, s)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,13 +57,22 @@ def predict_source(
     workers: int = 0,
     precision: str = "fp32",
     description: str = "",
+    sink: Callable[[list[SamplePrediction]], None] | None = None,
+    advance: Callable[[int], None] | None = None,
 ) -> tuple[list[SamplePrediction], float]:
-    """Predict every sample of ``source``; unreadable samples become counted skips."""
+    """Predict every sample of ``source``; unreadable samples become counted skips.
+
+    With ``sink`` each batch's predictions go to it as they come and the returned list is empty
+    (bounded memory); with ``advance`` progress is reported to the caller's bar instead of a new one."""
     loader = make_loader(source, recognizer.input_spec, batch_size=batch_size, workers=workers)
     out: list[SamplePrediction] = []
     model_seconds = 0.0
-    with ui.progress() as bar, torch.inference_mode():
-        task = bar.add_task(description or source.location, total=len(source))
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(torch.inference_mode())
+        if advance is None:
+            bar = stack.enter_context(ui.progress())
+            task = bar.add_task(description or source.location, total=len(source))
+            advance = lambda n: bar.advance(task, n)  # noqa: E731
         for item in loader:
             for key, reason in item.skipped:
                 out.append(SamplePrediction(key, "", skip=reason))
@@ -77,7 +86,10 @@ def predict_source(
                                       f"{len(item.batch)} images; a plugin must return one per image")
                 for key, label, pred in zip(item.batch.keys, item.labels, preds, strict=True):
                     out.append(SamplePrediction(key, label, pred.text, float(pred.confidence)))
-            bar.advance(task, len(item.batch) + len(item.skipped))
+            if sink is not None:
+                sink(out)
+                out = []
+            advance(len(item.batch) + len(item.skipped))
     return out, model_seconds
 
 

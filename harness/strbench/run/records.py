@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from strbench.atomic import atomic_write_bytes
+from strbench.atomic import atomic_path, atomic_write_bytes
 from strbench.errors import DataError
 from strbench.run.record import SCHEMA, PredictionsRef, Record
 from strbench.run.scoring import SamplePrediction
@@ -40,16 +40,22 @@ def record_id(algorithm: str, variant: str, protocol: str, tag: str = "") -> str
 
 
 def write_predictions(path: Path, rows: Iterable[dict[str, Any]]) -> tuple[str, int]:
-    """Write gzip JSON lines atomically; return (sha256 of the file, number of rows)."""
-    buf = io.BytesIO()
+    """Write gzip JSON lines atomically, streaming (rows are not held); return (sha256 of the
+    file, number of rows)."""
     count = 0
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:
-        for row in rows:
-            gz.write((json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
-            count += 1
-    data = buf.getvalue()
-    atomic_write_bytes(path, data)
-    return hashlib.sha256(data).hexdigest(), count
+    digest = hashlib.sha256()
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+                for row in rows:
+                    gz.write((json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+                    count += 1
+            raw.flush()
+            os.fsync(raw.fileno())
+        with open(tmp, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest(), count
 
 
 def read_predictions(path: Path) -> Iterator[tuple[str, SamplePrediction]]:

@@ -17,6 +17,9 @@ class RunInfo:
     data_root: Path | None = None
     suite: str = "standard"
     datasets: list[str] | None = None  # restrict to these version names (None: every version)
+    dataset_paths: list[str] = field(default_factory=list)  # --dataset PATH[=NAME]: custom sets
+    dataset_format: str | None = None  # --format: force this dataset format for dataset_paths
+    dataset_root: Path | None = None  # --dataset-root: image root of dataset_paths' annotation files
     protocol: str | None = None  # None: the algorithm's default protocol
     batch_size: int = 64
     workers: int = 2

@@ -12,18 +12,19 @@ import contextlib
 import dataclasses
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from strbench import ui
 from strbench.data.base import RawSample, SampleSource
-from strbench.data.suite import BenchmarkSuite, LocatedVersion, locate
+from strbench.data.suite import BenchmarkSuite, LocatedVersion
 from strbench.errors import DataError, UsageError
 from strbench.plugin.algorithm import Algorithm, Recognizer
 from strbench.plugin.host import PluginHost
 from strbench.plugin.types import to_jsonable
 from strbench.run.assemble import DatasetRun, Loaded, build_record
 from strbench.run.evaluation import QUANTIZED_PRECISIONS, predict_source
+from strbench.run.locate import locate_run, open_located
 from strbench.run.metrics import Metric
 from strbench.run.protocols import Protocol
 from strbench.run.record import PerfSection, Record, Summary, WeightsIdentity
@@ -31,6 +32,7 @@ from strbench.run.records import now_iso, record_id, write_record
 from strbench.run.runinfo import RunInfo
 from strbench.run.scoring import DatasetScore, score, summarize
 from strbench.run.stats import record_intervals
+from strbench.run.streaming import PredictionSpool
 from strbench.weights.identity import describe_weights
 
 
@@ -110,16 +112,9 @@ def select_versions(suite: BenchmarkSuite, names: list[str] | None) -> Benchmark
 
 
 def locate_datasets(host: PluginHost, plan: RunPlan) -> list[LocatedVersion]:
-    """The dataset versions of the run: below ``data_root``, or the embedded synthetic default set."""
-    info = plan.info
-    if info.data_root is None or plan.suite is None:
-        from strbench.data import default_set
-
-        return [default_set.located()]
-    if not info.data_root.is_dir():
-        raise DataError(f"data root {info.data_root} is not a folder; point --data-root at the folder "
-                        f"holding the benchmark sets (see README: data preparation)")
-    return locate(info.data_root, select_versions(plan.suite, info.datasets), host.dataset_formats())
+    """The datasets of the run (``run/locate.py``): suite versions below ``data_root``, sets given
+    by path, or the embedded synthetic default set when neither is given."""
+    return locate_run(host, plan.info)
 
 
 def found_versions(located: list[LocatedVersion], info: RunInfo) -> list[LocatedVersion]:
@@ -129,16 +124,13 @@ def found_versions(located: list[LocatedVersion], info: RunInfo) -> list[Located
     found = [loc for loc in located if loc.path is not None]
     if not found:
         raise DataError(f"no dataset of suite {info.suite!r} found below {info.data_root}; "
-                        f"expected folders such as IIIT5k_3000, SVT, IC13_857 (see README: data preparation)")
+                        f"expected folders such as IIIT5K_3000, SVT, IC13_857 (see docs/datasets.md)")
     return found
 
 
 def open_source(host: PluginHost, loc: LocatedVersion) -> SampleSource:
-    """Open a found version with the dataset format it was located by."""
-    formats = host.dataset_formats()
-    if loc.path is None or loc.format not in formats:
-        raise DataError(f"no reader for format {loc.format!r} of {loc.path}")
-    return formats[loc.format].open(loc.path)
+    """Open a found version with the dataset format it was located by (and its ``--dataset-root``)."""
+    return open_located(host.dataset_formats(), loc)
 
 
 # -- load -------------------------------------------------------------------------------------
@@ -198,23 +190,38 @@ class _Subset(SampleSource):
         return self.inner.key(index)
 
 
-def predict_version(recognizer: Recognizer, loc: LocatedVersion, source: SampleSource, info: RunInfo) -> DatasetRun:
-    """Predict every sample of one version (its first ``--limit`` samples for a subset run)."""
+def predict_version(recognizer: Recognizer, loc: LocatedVersion, source: SampleSource, info: RunInfo,
+                    spool: PredictionSpool, advance: Callable[[int], None]) -> DatasetRun:
+    """Predict every sample of one version (its first ``--limit`` samples for a subset run),
+    streaming the predictions into ``spool`` as they come (bounded memory)."""
     subset = _Subset(source, info.limit) if info.limit is not None else source
+    writer = spool.writer()
     start = time.perf_counter()
-    preds, model_s = predict_source(recognizer, subset, batch_size=info.batch_size, workers=info.workers,
-                                    precision=info.precision, description=loc.version.name)
-    return DatasetRun(loc, preds, model_s, time.perf_counter() - start,
+    _, model_s = predict_source(recognizer, subset, batch_size=info.batch_size, workers=info.workers,
+                                precision=info.precision, sink=writer.write, advance=advance)
+    return DatasetRun(loc, writer.finish(), model_s, time.perf_counter() - start,
                       synthetic=getattr(loc.version, "synthetic", False))
 
 
 def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[LocatedVersion],
-                     first_source: SampleSource, info: RunInfo) -> list[DatasetRun]:
-    """Predict each found version; every source but the (already open) first is opened here and closed."""
-    runs = [predict_version(recognizer, found[0], first_source, info)]
-    for loc in found[1:]:
-        with contextlib.closing(open_source(host, loc)) as source:
-            runs.append(predict_version(recognizer, loc, source, info))
+                     first_source: SampleSource, info: RunInfo, spool: PredictionSpool) -> list[DatasetRun]:
+    """Predict each found version under one progress bar; every source but the (already open) first
+    is opened here and closed."""
+    total = sum(min(loc.found or 0, info.limit if info.limit is not None else loc.found or 0) for loc in found)
+    runs = []
+    with ui.progress() as bar:
+        task = bar.add_task(f"{len(found)} dataset(s)", total=total)
+
+        def advance(n: int) -> None:
+            bar.advance(task, n)
+
+        for i, loc in enumerate(found):
+            bar.update(task, description=loc.version.name)
+            if i == 0:
+                runs.append(predict_version(recognizer, loc, first_source, info, spool, advance))
+                continue
+            with contextlib.closing(open_source(host, loc)) as source:
+                runs.append(predict_version(recognizer, loc, source, info, spool, advance))
     return runs
 
 
@@ -247,16 +254,17 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
     with contextlib.ExitStack() as stack:
         first_source = stack.enter_context(contextlib.closing(open_source(host, found[0])))
         loaded = load_recognizer(plan, first_source, stack)
+        spool = stack.enter_context(PredictionSpool(plan.info.results_dir))
         host.notify_run_start(plan.info)
-        runs = predict_versions(host, loaded.recognizer, found, first_source, plan.info)
+        runs = predict_versions(host, loaded.recognizer, found, first_source, plan.info, spool)
         wall = time.perf_counter() - t0
         perf = measure_perf(plan, loaded.recognizer, first_source, found[0].version.name) if plan.info.perf else None
         scores, summary = score_runs(plan, runs)
         record = build_record(plan.info, plan.algorithm, plan.protocol, host.algorithm_owner(plan.algorithm.name),
                               loaded, located, runs, scores, summary, started=started, wall=wall, perf=perf,
                               intervals=record_intervals(scores, plan.suite))
-    host.notify_run_end(plan.info, record)
-    rows = (p.to_json(r.located.version.name) for r in runs for p in r.predictions)
-    path = write_record(plan.info.results_dir, record, rows)
+        host.notify_run_end(plan.info, record)
+        rows = (p.to_json(r.located.version.name) for r in runs for p in r.predictions)
+        path = write_record(plan.info.results_dir, record, rows)  # before the spool is removed
     host.notify_result_written(path, record)
     return path, record
