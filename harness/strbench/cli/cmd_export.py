@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from strbench import ui
-from strbench.cli.common import add_algorithm_args, resolve_device
+from strbench.cli.common import add_algorithm_args, positive_int, resolve_device
 from strbench.data.loader import make_loader, open_dataset
 from strbench.errors import NotSupportedError
 from strbench.plugin.host import PluginHost
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", "-o", type=Path, required=True)
     p.add_argument("--check-data", type=Path, help="dataset whose first images check the export "
                                                    "(default: the embedded synthetic set)")
-    p.add_argument("--check-samples", type=int, default=16)
+    p.add_argument("--check-samples", type=positive_int, default=16)
     p.set_defaults(func=run)
 
 

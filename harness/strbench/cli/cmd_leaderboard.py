@@ -12,6 +12,7 @@ from strbench.atomic import atomic_write_bytes
 from strbench.errors import UsageError
 from strbench.plugin.host import PluginHost
 from strbench.report import leaderboard as lb
+from strbench.run.preflight import check_output_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,13 +51,23 @@ def untrained_notes(host: PluginHost, rows: list[lb.Row]) -> list[str]:
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
+    for out, option in ((args.output, "--output"), (args.plot, "--plot"), (args.update_readme, "--update-readme")):
+        if out is not None:
+            check_output_file(out, option)
+    problems: list[tuple[Path, str]] = []
     rows = lb.collect_rows(args.results_dir, group=args.group, include_subsets=args.include_subsets,
-                           include_synthetic=args.include_synthetic, perf_device=args.perf_device)
+                           include_synthetic=args.include_synthetic, perf_device=args.perf_device,
+                           problems=problems)
+    for _, message in problems:
+        ui.warn(f"left out of the leaderboard: {message}")
     if args.protocol:
         rows = [r for r in rows if r.protocol.split("@")[0] == args.protocol]
     if not rows:
         ui.warn(f"no records found under {args.results_dir}")
     extra = untrained_notes(host, rows)
+    if problems:
+        extra.append(f"{len(problems)} record(s) could not be read and are not shown: "
+                     f"{', '.join(p.name for p, _ in problems)}; rows may not be current.")
     references = lb.reference_rows(host.algorithms())
     layout = lb.suite_layout(rows, host.suites())
     plot_png = None

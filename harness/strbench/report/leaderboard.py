@@ -15,6 +15,7 @@ import csv
 import html
 import io
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ class Row:
     notes: list[str] = field(default_factory=list)
     suite: str | None = None
     cased: bool = False  # the protocol keeps case
+    stale: bool = False  # a newer record of this row could not be read
 
 
 def _weights_label(w: dict[str, Any]) -> str:
@@ -113,16 +115,19 @@ def _device_matches(perf: dict[str, Any], device: str | None) -> bool:
 
 
 def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
-                 include_synthetic: bool = False, perf_device: str | None = None) -> list[Row]:
+                 include_synthetic: bool = False, perf_device: str | None = None,
+                 problems: list[tuple[Path, str]] | None = None) -> list[Row]:
     """Newest record per row key; subset and synthetic-data records are left out unless asked for.
 
     Speed columns: the newest perf section on ``perf_device`` (``cpu``, ``cuda``; ``None``: any)
     for the row's algorithm/variant/weights/backend/precision, from any record under
     ``results_dir`` including subset runs (perf inputs are fixed real images, independent of the
-    accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``."""
+    accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``. Unreadable
+    records go to ``problems`` (see :func:`iter_records`); rows they may have replaced are marked stale."""
+    problems = [] if problems is None else problems
     latest: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
     perf_by_model: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
-    for _, record in iter_records(results_dir):
+    for _, record in iter_records(results_dir, problems):
         if record.get("kind") != "accuracy":
             continue
         data = record.get("data", {})
@@ -145,7 +150,23 @@ def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subse
         if source is not None:
             attach_perf(row, source[1])
         rows.append(row)
+    mark_stale(rows, [path for path, _ in problems])
     return sorted(rows, key=lambda r: (r.protocol, -(r.group_weighted or -1.0), r.algorithm, r.variant))
+
+
+def _id_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text)
+
+
+def mark_stale(rows: Iterable[Row], unreadable: Sequence[Path]) -> None:
+    """Mark each row whose algorithm and variant an unreadable record newer than the row's own
+    record names (record files are named ``<timestamp>_<algorithm>_<variant>_<protocol>...``)."""
+    for row in rows:
+        part = f"_{_id_part(row.algorithm)}_{_id_part(row.variant)}_"
+        newer = [p for p in unreadable if part in f"{p.stem}_" and p.stem > row.record_id]
+        if newer:
+            row.stale = True
+            row.notes.append(f"a newer record could not be read: {', '.join(p.name for p in newer)}")
 
 
 @dataclass(frozen=True)
@@ -238,7 +259,7 @@ def table(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()
     for r in rows:
         weights = r.weights + ("" if r.trained else " — UNTRAINED")
         cells.append(
-            [r.algorithm, r.variant, weights, r.protocol, f"{'native' if r.backend == 'torch' else r.backend}/{r.precision}"]
+            [r.algorithm + (" (STALE?)" if r.stale else ""), r.variant, weights, r.protocol, f"{'native' if r.backend == 'torch' else r.backend}/{r.precision}"]
             + [_num(r.accuracy.get(v)) for v in versions]
             + [_num(r.group_weighted), _num(r.group_mean),
                _num(r.params / 1e6, 3) if r.params else "-"]
@@ -265,6 +286,10 @@ def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
         out.append("Speed columns (forward + decode, fp32 unless the runtime column says otherwise) come from "
                    "the newest 'strbench bench' measurement of the same model on the device shown, on fixed "
                    "real images (protocol: docs/perf-protocol.md); details per record in results/perf/perf.md.")
+    for r in rows:
+        if r.stale:
+            out.append(f"{r.algorithm} / {r.variant} is marked STALE?: {'; '.join(r.notes[-1:])}; the row shows "
+                       f"an older record and may not be current (see the warnings; fix or remove the file).")
     if any(not r.trained for r in rows):
         out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
     return out

@@ -1,4 +1,5 @@
-"""Re-score a stored record under another protocol, offline, from its per-sample predictions."""
+"""Re-score a stored record under another protocol, offline, from its per-sample predictions
+(checked against the sha256 the record holds)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 from strbench.errors import DataError
 from strbench.plugin.host import PluginHost
 from strbench.plugin.types import to_jsonable
-from strbench.run.records import now_iso, predictions_path, read_predictions, record_id
+from strbench.run.record_check import RESCORE_DATASET_FIELDS, RESCORE_FIELDS, require_fields, verify_predictions
+from strbench.run.records import now_iso, read_predictions, record_id
 from strbench.run.runner import summarize
 from strbench.run.scoring import SamplePrediction, score
 
@@ -19,8 +21,9 @@ def rescore_record(host: PluginHost, record_path: Path, record: dict[str, Any], 
     """A new record equal to ``record`` but scored under ``protocol_id`` (predictions shared)."""
     protocol = host.protocol(protocol_id)
     metrics = host.metrics()
+    require_fields(record_path, record, RESCORE_FIELDS, RESCORE_DATASET_FIELDS)
     by_dataset: dict[str, list[SamplePrediction]] = defaultdict(list)
-    for dataset, pred in read_predictions(predictions_path(record_path, record)):
+    for dataset, pred in read_predictions(verify_predictions(record_path, record)):
         by_dataset[dataset].append(pred)
     new = copy.deepcopy(record)
     scores = {}

@@ -20,6 +20,7 @@ from typing import Any
 
 from strbench.atomic import atomic_write_bytes
 from strbench.errors import DataError
+from strbench.run.record_check import require_fields
 from strbench.run.scoring import SamplePrediction
 
 SCHEMA = "strbench.record/1"
@@ -83,16 +84,32 @@ def load_record(path: Path) -> dict[str, Any]:
         raise DataError(f"cannot read record {path}: {exc}") from exc
     if not isinstance(record, dict) or record.get("schema") != SCHEMA:
         raise DataError(f"{path} is not a strbench record (schema {SCHEMA})")
+    require_fields(path, record)
     return record
 
 
-def iter_records(results_dir: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Every record below ``results_dir`` (recursively), oldest first by id."""
+def iter_records(results_dir: Path, problems: list[tuple[Path, str]] | None = None
+                 ) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Every record below ``results_dir`` (recursively), oldest first by id. JSON files of other
+    kinds are passed over; unreadable or damaged records are appended to ``problems`` as
+    ``(path, message)``."""
     for path in sorted(results_dir.rglob("*.json")):
+        if path.name.startswith("."):  # temporary and resume-state files
+            continue
         try:
             yield path, load_record(path)
-        except DataError:
-            continue
+        except DataError as exc:
+            if problems is not None and not _other_json(path):
+                problems.append((path, str(exc)))
+
+
+def _other_json(path: Path) -> bool:
+    """True for a readable JSON file that is not a strbench record (training logs, perf summaries)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return not (isinstance(data, dict) and data.get("schema") == SCHEMA)
 
 
 def predictions_path(record_path: Path, record: dict[str, Any]) -> Path:

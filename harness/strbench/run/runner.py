@@ -16,7 +16,9 @@ from strbench.plugin.algorithm import Algorithm, Recognizer
 from strbench.plugin.host import PluginHost
 from strbench.plugin.types import to_jsonable
 from strbench.run.evaluation import predict_source
+from strbench.run.preflight import check_output_dir
 from strbench.run.records import SCHEMA, now_iso, record_id, write_record
+from strbench.run.resume import ResumeState, run_key
 from strbench.run.runinfo import RunInfo
 from strbench.run.scoring import DatasetScore, SamplePrediction, averages, score
 from strbench.weights.identity import describe_weights
@@ -90,11 +92,16 @@ def load_recognizer(algorithm: Algorithm, info: RunInfo, check_source: SampleSou
     return algorithm.load_exported(Path(result.path), "onnx", variant, device=info.device), weights
 
 
-def evaluate_versions(recognizer: Recognizer, located: list[LocatedVersion], host: PluginHost, info: RunInfo) -> list[DatasetRun]:
+def evaluate_versions(recognizer: Recognizer, located: list[LocatedVersion], host: PluginHost, info: RunInfo,
+                      state: ResumeState | None = None) -> list[DatasetRun]:
     runs = []
     formats = host.dataset_formats()
     for loc in located:
         if loc.path is None:
+            continue
+        cached = state.cached(loc) if state is not None else None
+        if cached is not None:
+            runs.append(DatasetRun(loc, *cached, synthetic=getattr(loc.version, "synthetic", False)))
             continue
         source = formats[loc.format].open(loc.path) if loc.format in formats else None
         if source is None:
@@ -107,6 +114,8 @@ def evaluate_versions(recognizer: Recognizer, located: list[LocatedVersion], hos
         runs.append(DatasetRun(loc, preds, model_s, time.perf_counter() - start,
                                synthetic=getattr(loc.version, "synthetic", False)))
         source.close()
+        if state is not None:
+            state.save(loc, preds, model_s, runs[-1].wall_seconds)
     return runs
 
 
@@ -208,6 +217,7 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, dict[str, Any]
     variant = algorithm.variant(info.variant).name
     info.variant = variant
     info.record_id = info.record_id or record_id(algorithm.name, variant, protocol_id, info.tag)
+    check_output_dir(info.results_dir, "--results-dir")
     located = locate_datasets(host, info)
     for loc in located:
         (ui.warn if loc.status != "ok" else ui.info)(loc.describe())
@@ -220,7 +230,8 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, dict[str, Any]
     first_source = host.dataset_formats()[first.format].open(first.path)
     recognizer, weights = load_recognizer(algorithm, info, first_source)
     host.run_start(info)
-    runs = evaluate_versions(recognizer, located, host, info)
+    state = ResumeState(info.results_dir, run_key(info, weights, protocol_id), fresh=not info.resume)
+    runs = evaluate_versions(recognizer, located, host, info, state)
     record = build_record(info, algorithm, recognizer, weights, host, located, runs, protocol_id, started,
                           time.perf_counter() - t0)
     if info.perf:
@@ -232,5 +243,6 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, dict[str, Any]
     host.run_end(info, record)
     rows = (p.to_json(r.located.version.name) for r in runs for p in r.predictions)
     path = write_record(info.results_dir, record, rows)
+    state.finish()
     host.result_written(path, record)
     return path, record
