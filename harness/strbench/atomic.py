@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 TEMP_MARK = ".strbench-tmp-"
 _TEMP_NAME = re.compile(r"^\..+" + re.escape(TEMP_MARK) + r"(\d+)-[A-Za-z0-9_]+")
 #: A temporary file this old is stale even when its process id is alive again (reused).
@@ -38,7 +37,7 @@ def _alive(pid: int) -> bool:
 def clean_stale_temporaries(folder: Path) -> list[Path]:
     """Delete the temporary files of interrupted atomic writes in ``folder``: those whose writing
     process no longer runs, or older than :data:`STALE_AFTER_S`. Returns the deleted paths."""
-    removed = []
+    removed: list[Path] = []
     try:
         children = list(Path(folder).iterdir())
     except OSError:

@@ -12,8 +12,8 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from strbench.cli.common import int_at_least, non_negative_int, positive_int
 from strbench import ui
+from strbench.cli.common import int_at_least, non_negative_int, positive_int
 from strbench.data import default_set
 from strbench.data.convert import ConvertReport, suite_destinations, write_lmdb
 from strbench.data.inspection import IMAGE_SAMPLE_LIMIT, DatasetStats, contact_sheet, image_stats, label_stats

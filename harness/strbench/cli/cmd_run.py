@@ -7,7 +7,13 @@ from pathlib import Path
 
 from strbench import ui
 from strbench.cli.cmd_bench import add_perf_args, perf_options
-from strbench.cli.common import add_algorithm_args, non_negative_int, plugin_options, positive_int, resolve_device
+from strbench.cli.common import (
+    add_algorithm_args,
+    non_negative_int,
+    plugin_options,
+    positive_int,
+    resolve_device,
+)
 from strbench.perf.config import PRECISIONS
 from strbench.plugin.host import PluginHost
 from strbench.report.terminal import print_run_summary

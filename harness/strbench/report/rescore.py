@@ -11,7 +11,12 @@ from typing import Any
 from strbench.errors import DataError
 from strbench.plugin.host import PluginHost
 from strbench.plugin.types import to_jsonable
-from strbench.run.record_check import RESCORE_DATASET_FIELDS, RESCORE_FIELDS, require_fields, verify_predictions
+from strbench.run.record_check import (
+    RESCORE_DATASET_FIELDS,
+    RESCORE_FIELDS,
+    require_fields,
+    verify_predictions,
+)
 from strbench.run.records import now_iso, read_predictions, record_id
 from strbench.run.runner import summarize
 from strbench.run.scoring import SamplePrediction, score

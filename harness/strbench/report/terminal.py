@@ -30,7 +30,19 @@ def caveats(record: dict[str, Any]) -> list[str]:
     if record.get("missing"):
         notes.append("missing versions: " + ", ".join(record["missing"]))
     notes.extend(record.get("count_mismatch", []))
+    notes.extend(skip_notes(record))
     return notes
+
+
+def skip_notes(record: dict[str, Any], examples: int = 3) -> list[str]:
+    """One line per dataset with skipped samples: how many, and the first few with their reasons."""
+    out = []
+    for ds in record.get("datasets", []):
+        skipped = ds.get("skipped") or {}
+        if skipped.get("total"):
+            shown = "; ".join(f"{key}: {reason}" for key, reason in skipped.get("samples", [])[:examples])
+            out.append(f"{ds['name']}: {skipped['total']} sample(s) skipped (not scored)" + (f", e.g. {shown}" if shown else ""))
+    return out
 
 
 def print_run_summary(record: dict[str, Any]) -> None:
