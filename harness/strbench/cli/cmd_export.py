@@ -10,6 +10,7 @@ from strbench.cli.common import add_algorithm_args, positive_int, resolve_device
 from strbench.data.loader import make_loader, open_dataset
 from strbench.errors import NotSupportedError
 from strbench.plugin.host import PluginHost
+from strbench.run.preflight import check_output_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         raise NotSupportedError(f"algorithm {algorithm.name!r} does not support export to {args.format!r} "
                                 f"(supported: {', '.join(algorithm.capabilities.export) or 'none'})")
     variant = algorithm.variant(args.variant).name
+    check_output_file(args.output, "--output")
     weights = algorithm.resolve_weights(variant, args.weights) if args.weights else None
     recognizer = algorithm.load(variant, weights, device=resolve_device(args.device))
     if args.check_data is None:

@@ -34,7 +34,7 @@ def open_env(path: Path, *, readonly: bool = True) -> lmdb.Environment:
         env = lmdb.open(str(path), readonly=readonly, lock=False, readahead=False, meminit=False,
                         max_readers=64, subdir=True)
     except lmdb.Error as exc:
-        raise DataError(f"cannot open LMDB {data}: {exc}; it is not an LMDB file or is damaged: copy the "
+        raise DataError(f"cannot open LMDB {data}: {exc}; the file is damaged, truncated or not an LMDB: copy the "
                         f"dataset again or rebuild it with 'strbench data convert'") from exc
     if readonly:
         try:
