@@ -248,7 +248,7 @@ def _mode_case(mode: str) -> Case:
         return ["data", "validate", str(folder / "data" / "IIIT5K_3000")]
 
     def check(folder: Path) -> None:
-        from strbench.data.preprocess import decode_image
+        from strbench import decode_image
 
         _, tolerance = _mode_image(mode)
         rgb = decode_image((folder / "data" / "IIIT5K_3000" / "images" / "img.bin").read_bytes(), "img.bin")
@@ -309,6 +309,10 @@ SKIP_CASES = [
                {"bomb.png": png_header(10_000, 10_000)}, "decompression bomb"),
     _skip_case("decompression_bomb_pillow_error_range", [b"images/bomb.png\tboom"],
                {"bomb.png": png_header(30_000, 30_000)}, "decompression bomb"),
+    Case("decompression_bomb_flagged_by_validate", "handled",
+         lambda f: (folder_set(f / "data", [b"images/bomb.png\tboom"], {"bomb.png": png_header(10_000, 10_000)}),
+                    ["data", "validate", str(f / "data" / "IIIT5K_3000")])[1],
+         ("bomb.png", "decompression bomb", "1 problem(s)"), exit_code=1),
     _skip_case("float_image_with_nan", [b"images/nan.tif\tnan"], {"nan.tif": _nan_tiff()}, "NaN or infinite values"),
     _skip_case("truncated_jpeg", [b"images/cut.jpg\tcut"], {"cut.jpg": _jpeg_half()}, "truncated"),
     _skip_case("empty_image_file", [b"images/empty.png\tnothing"], {"empty.png": b""}, "image is empty (0 bytes)"),
