@@ -15,6 +15,7 @@ prints the command lines, to try them by hand.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -411,7 +412,9 @@ def _good_run(folder: Path, first: int = 1) -> Path:
 
     images = {f"w{i}.png": good_image(first + i) for i in range(4)}
     folder_set(folder / "data", [f"images/w{i}.png\tword".encode() for i in range(4)], images, good=0)
-    assert main(["-q", *run_args(folder)]) == 0, "the good run failed"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["-q", *run_args(folder)])
+    assert code == 0, "the good run failed"
     (path,) = (folder / "results").glob("*.json")
     return path
 
