@@ -34,10 +34,7 @@ def run_case(case: Case, folder: Path, capsys: pytest.CaptureFixture[str]) -> tu
         proc = subprocess.run([sys.executable, "-m", "strbench", *args], capture_output=True, text=True, env=env,
                               timeout=120)
         return proc.returncode, proc.stdout + proc.stderr
-    try:
-        code = main(args)
-    except SystemExit as exc:  # argparse usage errors
-        code = int(exc.code or 0)
+    code = main(args)  # usage errors are exit codes too, not SystemExit
     out = capsys.readouterr()
     return code, out.out + out.err
 

@@ -356,7 +356,7 @@ OPTION_CASES = [
          ("--perf-batch-sizes", "must be at least 1")),
     Case("infer_batch_size_zero", "error", _cli(*PLUGIN, "infer", "--plugin", "dummy", "--batch-size", "0", "x.png"),
          ("--batch-size", "must be at least 1")),
-    Case("synth_count_zero", "error", _cli("data", "synth", "--count", "0", "--output", "{out}"),
+    Case("synth_count_zero", "error", _cli("data", "synth", "{out}", "--count", "0"),
          ("--count", "must be at least 1")),
     Case("train_lr_nan", "error",
          _cli("-p", "strbench_rare.plugin", "train", "--plugin", "rare", "--train-data", "{out}", "--output-dir",
