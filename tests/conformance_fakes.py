@@ -35,6 +35,17 @@ class FakeRecognizer(Recognizer):
         return preds[:-1] if self.drop_last else preds
 
 
+class LongPaddingRecognizer(FakeRecognizer):
+    """Runs the whole batch padded to its widest image, and that long padding changes the text of an
+    image more than five times narrower than the canvas (like attention drifting into padding)."""
+
+    def decode(self, outputs: list[tuple[int, float]], batch: Batch) -> list[Prediction]:
+        canvas = int(batch.images.shape[-1])
+        preds = super().decode(outputs, batch)
+        return [Prediction(p.text + ("w" if canvas > 5 * w else ""), p.confidence)
+                for p, (w, _) in zip(preds, outputs, strict=True)]
+
+
 class FakeAlgorithm(Algorithm):
     name = "fake-good"
     version = "1.0"
@@ -50,6 +61,13 @@ class FakeAlgorithm(Algorithm):
 class LeakyAlgorithm(FakeAlgorithm):
     name = "fake-leaky"
     recognizer_options = {"leak_canvas": True}
+
+
+class LongPaddingAlgorithm(FakeAlgorithm):
+    name = "fake-long-padding"
+
+    def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> Recognizer:
+        return LongPaddingRecognizer()
 
 
 class ShortAlgorithm(FakeAlgorithm):

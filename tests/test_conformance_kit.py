@@ -15,6 +15,7 @@ from conformance_fakes import (
     FakeAlgorithm,
     FakePlugin,
     LeakyAlgorithm,
+    LongPaddingAlgorithm,
     NumpyConfidenceAlgorithm,
     OverclaimingAlgorithm,
     ShortAlgorithm,
@@ -26,7 +27,7 @@ from strbench.plugin.host import PluginHost
 from strbench.plugin.types import InputSpec
 from strbench.testing import checks
 from strbench.testing.conformance import ConformanceTests
-from strbench.testing.samples import conformance_samples, make_batch, render_word
+from strbench.testing.samples import MIXED_WIDTH_WORDS, conformance_samples, make_batch, render_word
 
 TESTS = Path(__file__).resolve().parent
 
@@ -61,6 +62,17 @@ def test_batch_leak_is_caught(samples) -> None:
     rec = LeakyAlgorithm().load("base", None)
     with pytest.raises(AssertionError, match="batched predictions differ from one-by-one"):
         checks.check_batch_invariance(rec, samples.source, samples.indices)
+
+
+def test_padding_to_the_widest_image_is_caught_on_mixed_widths(tmp_path: Path) -> None:
+    rec = LongPaddingAlgorithm().load("base", None)
+    narrow = conformance_samples(16)  # real or synthetic benchmark crops: widths within a factor 5
+    checks.check_batch_invariance(rec, narrow.source, narrow.indices)  # so the narrow check passes
+    with pytest.raises(AssertionError, match="batched predictions differ") as info:
+        checks.check_batch_invariance_mixed_widths(rec, tmp_path / "mixed")
+    assert "images used" in str(info.value) and "banner.png" in str(info.value) and "tall_crop.png" in str(info.value)
+    used = checks.check_batch_invariance_mixed_widths(FakeAlgorithm().load("base", None), tmp_path / "ok")
+    assert all(name in used for name in MIXED_WIDTH_WORDS)
 
 
 def test_missing_prediction_is_caught(samples) -> None:
@@ -164,7 +176,8 @@ def test_command_line_kit(tmp_path: Path, plugin_module: str, outcome: str) -> N
     summary = proc.stdout.strip().splitlines()[-1]
     if outcome == "passed":
         assert proc.returncode == 0, proc.stdout[-3000:]
-        assert "8 passed" in summary
+        assert "9 passed" in summary
     else:
         assert proc.returncode == 1, proc.stdout[-3000:]
-        assert "1 failed" in summary and "test_batch_equals_one_by_one" in proc.stdout
+        assert "2 failed" in summary and "test_batch_equals_one_by_one" in proc.stdout
+        assert "test_batch_invariance_mixed_widths" in proc.stdout and "images used" in proc.stdout

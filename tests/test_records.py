@@ -206,6 +206,13 @@ def test_damaged_record_names_the_file(tmp_path: Path) -> None:
     del data["algorithm"]
     path = tmp_path / "r1.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(DataError, match="r1.json is a damaged strbench record"):
+    with pytest.raises(DataError, match="r1.json lacks algorithm"):
         load_record(path)
-    assert list(iter_records(tmp_path)) == []  # the board leaves it out
+    data = minimal_record("r2", 50.0)
+    data["datasets"][0]["evaluated"] = "many"  # present but malformed: Record.from_json refuses it
+    (tmp_path / "r2.json").write_text(json.dumps(data))
+    with pytest.raises(DataError, match="r2.json is a damaged strbench record"):
+        load_record(tmp_path / "r2.json")
+    problems: list[tuple[Path, str]] = []
+    assert list(iter_records(tmp_path, problems)) == []  # the board leaves them out, and says so
+    assert [p.name for p, _ in problems] == ["r1.json", "r2.json"]

@@ -4,16 +4,59 @@ Every file strbench writes for later use (records, predictions, weights, checkpo
 models, leaderboards) goes through :func:`atomic_path`: a temporary file in the destination folder
 (same file system), renamed over the destination only when writing succeeded. The file gets the
 mode an ordinary ``open(path, "w")`` would give it (0666 less the umask: 0644 under the usual 022),
-not ``mkstemp``'s private 0600.
+not ``mkstemp``'s private 0600. A process killed mid-write (SIGKILL, power loss) cannot delete its
+temporary file; such files are recognisable by name (``.<name>.strbench-tmp-<pid>-<random><suffix>``)
+and the next write into the same folder removes those whose process is gone
+(:func:`clean_stale_temporaries`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+TEMP_MARK = ".strbench-tmp-"
+_TEMP_NAME = re.compile(r"^\..+" + re.escape(TEMP_MARK) + r"(\d+)-[A-Za-z0-9_]+")
+#: A temporary file this old is stale even when its process id is alive again (reused).
+STALE_AFTER_S = 24 * 3600
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def clean_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files of interrupted atomic writes in ``folder``: those whose writing
+    process no longer runs, or older than :data:`STALE_AFTER_S`. Returns the deleted paths."""
+    removed: list[Path] = []
+    try:
+        children = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for child in children:
+        match = _TEMP_NAME.match(child.name)
+        if match is None or not child.is_file():
+            continue
+        try:
+            stale = not _alive(int(match.group(1))) or now - child.stat().st_mtime > STALE_AFTER_S
+            if stale and int(match.group(1)) != os.getpid():
+                child.unlink()
+                removed.append(child)
+        except OSError:
+            continue
+    return removed
 
 
 def current_umask() -> int:
@@ -36,7 +79,8 @@ def atomic_path(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     writers choose the format from it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    clean_stale_temporaries(path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}{os.getpid()}-", suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     mode = 0o666 & ~current_umask()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from strbench.cli.common import non_negative_int, positive_int
 from strbench.perf.config import AUTOCAST_PRECISIONS, COMPILE_MODES
 
 
@@ -18,12 +19,12 @@ def add_perf_args(p: argparse.ArgumentParser) -> None:
                    help="also measure the module under torch.compile in this mode (reduce-overhead: CUDA graphs)")
     g.add_argument("--perf-precisions", nargs="+", choices=AUTOCAST_PRECISIONS, metavar="P",
                    help="extra precisions to measure (each with its accuracy delta vs fp32)")
-    g.add_argument("--perf-batch-sizes", nargs="+", type=int, metavar="N",
+    g.add_argument("--perf-batch-sizes", nargs="+", type=positive_int, metavar="N",
                    help="throughput sweep (default: 1..64 on CPU, 1..512 on GPU; ends at out of memory)")
-    g.add_argument("--perf-images", type=int, metavar="N", help="real images used (default 64 CPU, 512 GPU)")
-    g.add_argument("--perf-runs", type=int, metavar="N", help="timed batch-1 runs (default 50 CPU, 200 GPU)")
-    g.add_argument("--perf-warmup", type=int, metavar="N", help="untimed batch-1 warm-up runs (default 5 CPU, 20 GPU)")
-    g.add_argument("--perf-repeats", type=int, metavar="N", help="minimum timed batches per batch size")
+    g.add_argument("--perf-images", type=positive_int, metavar="N", help="real images used (default 64 CPU, 512 GPU)")
+    g.add_argument("--perf-runs", type=positive_int, metavar="N", help="timed batch-1 runs (default 50 CPU, 200 GPU)")
+    g.add_argument("--perf-warmup", type=non_negative_int, metavar="N", help="untimed batch-1 warm-up runs (default 5 CPU, 20 GPU)")
+    g.add_argument("--perf-repeats", type=positive_int, metavar="N", help="minimum timed batches per batch size")
 
 
 def perf_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from strbench import ui
 from strbench.cli import data_suites
+from strbench.cli.common import int_at_least, non_negative_int, positive_int
 from strbench.data import default_set
 from strbench.data.convert import ConvertReport, suite_destinations, write_lmdb
 from strbench.data.inspection import IMAGE_SAMPLE_LIMIT, DatasetStats, contact_sheet, image_stats, label_stats
@@ -42,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     i = data_sub.add_parser("inspect", help="label, charset and image-size statistics; optional contact sheet")
     i.add_argument("path", type=Path, help=f"dataset path (or '{default_set.NAME}' for the embedded set)")
     i.add_argument("--contact-sheet", type=Path, metavar="PNG", help="write a grid of samples with labels")
-    i.add_argument("--n", type=int, default=64, help="samples on the contact sheet (default 64)")
+    i.add_argument("--n", type=positive_int, default=64, help="samples on the contact sheet (default 64)")
     i.add_argument("--seed", type=int, default=0, help="seed of the sample selection (default 0)")
     i.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
 
@@ -56,10 +57,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = data_sub.add_parser("synth", help="generate MJSynth-style word images into a new clovaai LMDB")
     s.add_argument("out", type=Path, metavar="OUT", help="new LMDB folder")
-    s.add_argument("--count", type=int, required=True, help="number of images")
+    s.add_argument("--count", type=positive_int, required=True, help="number of images")
     s.add_argument("--seed", type=int, default=0, help="seed; the same seed gives the same LMDB (default 0)")
-    s.add_argument("--start", type=int, default=0, help="index of the first sample (to add shards; default 0)")
-    s.add_argument("--workers", type=int, default=1, help="rendering processes (default 1)")
+    s.add_argument("--start", type=non_negative_int, default=0, help="index of the first sample (to add shards; default 0)")
+    s.add_argument("--workers", type=positive_int, default=1, help="rendering processes (default 1)")
     s.add_argument("--fonts", type=Path, nargs="+", metavar="DIR",
                    help="font folders searched for TTF/OTF (default /usr/share/fonts and trdg's fonts)")
     s.add_argument("--words", type=Path, nargs="+", metavar="FILE",
@@ -67,13 +68,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--backgrounds", type=Path, metavar="DIR",
                    help="training images cropped for natural backgrounds (default ../shared/data/str-train)")
     s.add_argument("--no-backgrounds", action="store_true", help="plain and gradient backgrounds only")
-    s.add_argument("--height", type=int, default=32, help="image height (default 32)")
-    s.add_argument("--width", type=int, help="fixed image width (default: from the aspect ratio)")
-    s.add_argument("--min-width", type=int, default=16, help="smallest width from the aspect ratio (default 16)")
-    s.add_argument("--max-width", type=int, default=256, help="largest width from the aspect ratio (default 256)")
+    s.add_argument("--height", type=positive_int, default=32, help="image height (default 32)")
+    s.add_argument("--width", type=positive_int, help="fixed image width (default: from the aspect ratio)")
+    s.add_argument("--min-width", type=positive_int, default=16, help="smallest width from the aspect ratio (default 16)")
+    s.add_argument("--max-width", type=positive_int, default=256, help="largest width from the aspect ratio (default 256)")
     s.add_argument("--format", dest="image_format", choices=("jpeg", "png"), default="jpeg",
                    help="image encoding (default jpeg)")
-    s.add_argument("--quality", type=int, default=90, help="JPEG quality (default 90)")
+    s.add_argument("--quality", type=int_at_least(1), default=90, help="JPEG quality (default 90)")
     s.add_argument("--overwrite", action="store_true", help="replace an existing LMDB at OUT")
 
 

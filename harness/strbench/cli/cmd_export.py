@@ -6,10 +6,11 @@ import argparse
 from pathlib import Path
 
 from strbench import ui
-from strbench.cli.common import add_algorithm_args, resolve_device
+from strbench.cli.common import add_algorithm_args, positive_int, resolve_device
 from strbench.data.loader import make_loader, open_dataset
 from strbench.errors import NotSupportedError
 from strbench.plugin.host import PluginHost
+from strbench.run.preflight import check_output_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", "-o", type=Path, required=True)
     p.add_argument("--check-data", type=Path, help="dataset whose first images check the export "
                                                    "(default: the embedded synthetic set)")
-    p.add_argument("--check-samples", type=int, default=16)
+    p.add_argument("--check-samples", type=positive_int, default=16)
     p.set_defaults(func=run)
 
 
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         raise NotSupportedError(f"algorithm {algorithm.name!r} does not support export to {args.format!r} "
                                 f"(supported: {', '.join(algorithm.capabilities.export) or 'none'})")
     variant = algorithm.variant(args.variant).name
+    check_output_file(args.output, "--output")
     weights = algorithm.resolve_weights(variant, args.weights) if args.weights else None
     recognizer = algorithm.load(variant, weights, device=resolve_device(args.device))
     if args.check_data is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from strbench import ui
-from strbench.cli.common import add_algorithm_args, plugin_options, resolve_device
+from strbench.cli.common import add_algorithm_args, plugin_options, positive_int, resolve_device
 from strbench.data.loader import decode_image
 from strbench.data.preprocess import make_batch
 from strbench.errors import SampleError
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("infer", help="recognise word images and print text and confidence")
     add_algorithm_args(p)
     p.add_argument("images", nargs="+", type=Path, help="image files")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=positive_int, default=32)
     p.add_argument("--json", action="store_true", help="one JSON object per image")
     p.set_defaults(func=run)
 

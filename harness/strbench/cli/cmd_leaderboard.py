@@ -16,6 +16,7 @@ from strbench.atomic import atomic_write_bytes
 from strbench.errors import UsageError
 from strbench.plugin.host import PluginHost
 from strbench.report import leaderboard as lb
+from strbench.run.preflight import check_output_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -86,6 +87,9 @@ def report_exclusions(board: lb.Board, results_dir: Path) -> None:
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
+    for out, option in ((args.output, "--output"), (args.plot, "--plot"), (args.update_readme, "--update-readme")):
+        if out is not None:
+            check_output_file(out, option)
     check_group(args.group, host)
     fmt = "json" if args.json else args.format
     board = lb.collect(args.results_dir, group=args.group, include_subsets=args.include_subsets,
@@ -98,6 +102,11 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         mark_similar(rows, args.group)
     report_exclusions(board, args.results_dir)
     extra = [*board.speed_notes, *untrained_notes(host, rows)]
+    for _, message in board.problems:
+        ui.warn(f"left out of the leaderboard: {message}")
+    if board.problems:
+        extra.append(f"{len(board.problems)} record(s) could not be read and are not shown: "
+                     f"{', '.join(p.name for p, _ in board.problems)}; rows may not be current.")
     references = lb.reference_rows(host.algorithms())
     layout = lb.suite_layout(rows, host.suites())
     plot_png = None

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from strbench import ui
 from strbench.cli.cmd_bench import add_perf_args, perf_options
-from strbench.cli.common import add_algorithm_args, plugin_options, resolve_device
+from strbench.cli.common import (
+    add_algorithm_args,
+    non_negative_int,
+    plugin_options,
+    positive_int,
+    resolve_device,
+)
 from strbench.perf.config import PRECISIONS
 from strbench.plugin.host import PluginHost
 from strbench.report.terminal import print_next_steps, print_perf_summary, print_run_summary
@@ -34,23 +40,25 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
                    help="folder the image paths of --dataset annotation files are relative to (PaddleOCR data_dir; "
                         "default: the annotation file's folder, or the nearest parent where the paths exist)")
     p.add_argument("--protocol", help="evaluation protocol id (default: the plugin's default, e.g. lower36)")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes (default 2)")
+    p.add_argument("--batch-size", type=positive_int, default=64)
+    p.add_argument("--workers", type=non_negative_int, default=2, help="DataLoader worker processes (default 2)")
     p.add_argument("--precision", choices=PRECISIONS,
                    default="fp32", help="fp32, autocast fp16/bf16, or int8 (a quantized ONNX graph: with "
                                         "--backend onnx and --calibration-data)")
     p.add_argument("--calibration-data", type=Path, metavar="PATH",
                    help="with --precision int8: training crops that calibrate the int8 ranges (never a test set)")
-    p.add_argument("--calibration-samples", type=int, default=256, metavar="N",
+    p.add_argument("--calibration-samples", type=positive_int, default=256, metavar="N",
                    help="with --precision int8: calibration images, spread over the set (default 256)")
     p.add_argument("--backend", choices=("torch", "onnx"), default="torch",
                    help="torch: the plugin's model; onnx: export and run through ONNX Runtime")
     p.add_argument("--onnx-model", type=Path, help="with --backend onnx: use this exported model")
-    p.add_argument("--limit", type=int, help="evaluate only the first N samples of each set (marked as a subset)")
+    p.add_argument("--limit", type=positive_int, help="evaluate only the first N samples of each set (marked as a subset)")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     p.add_argument("--tag", default="", help="free text added to the record id")
     p.add_argument("--json", action="store_true",
                    help="print {'path': record file, 'record': the record} as JSON instead of the tables")
+    p.add_argument("--fresh", "--no-resume", dest="fresh", action="store_true",
+                   help="recompute every dataset version instead of resuming an interrupted identical run")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,7 +79,7 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
         backend=args.backend, onnx_model=args.onnx_model, calibration_data=args.calibration_data,
         calibration_samples=args.calibration_samples, limit=args.limit, results_dir=args.results_dir,
         tag=args.tag, perf=getattr(args, "perf", False), perf_options=perf_options(args),
-        options=plugin_options(args),
+        options=plugin_options(args), resume=not getattr(args, "fresh", False),
     )
 
 

@@ -9,6 +9,7 @@ from strbench import ui
 from strbench.cli.common import add_algorithm_args, parse_overrides, resolve_device
 from strbench.errors import NotSupportedError
 from strbench.plugin.host import PluginHost
+from strbench.run.preflight import check_output_dir
 from strbench.training.recipes import load_recipe
 
 
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     if not algorithm.capabilities.train:
         raise NotSupportedError(f"algorithm {algorithm.name!r} does not support training")
     variant = algorithm.variant(args.variant).name
+    check_output_dir(args.output_dir, "--output-dir")
     recipe = load_recipe(algorithm.recipe_dir, args.recipe, variant) if args.recipe else None
     if recipe is not None:
         ui.info(f"recipe {args.recipe}: {recipe.description}")

@@ -75,7 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         host = PluginHost(blocked=blocked, load=load)
         parser = build_parser(host)
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # a usage error (already printed) or --help: an exit code, as from a command
+            return exc.code if isinstance(exc.code, int) else 2
         ui.configure(quiet=args.quiet)
         with use_host(host):
             return int(args.func(args, host) or 0)

@@ -1,8 +1,9 @@
 """Folder + label-file datasets: lines of ``relative/image/path<TAB>label`` (UTF-8).
 
 This is the PaddleOCR ``SimpleDataSet`` / clovaai ``create_lmdb_dataset.py`` input layout.
-Malformed or undecodable lines stay in the index as samples that fail to read, so they are
-counted and reported as skips instead of silently shifting or shrinking the dataset.
+Malformed or undecodable lines, and lines listing an image already listed, stay in the index as
+samples that fail to read, so they are counted and reported as skips instead of silently shifting,
+shrinking or double-counting the dataset.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class _Entry:
     label: str
     problem: str | None = None
     line: int = 0
+    duplicate_of: int = 0  # the line that already lists this image (0: none)
 
 
 def parse_label_file(label_file: Path, root: Path | None = None) -> list[_Entry]:
@@ -35,6 +37,7 @@ def parse_label_file(label_file: Path, root: Path | None = None) -> list[_Entry]
     data = data.removeprefix(b"\xef\xbb\xbf")  # UTF-8 byte-order mark written by some editors
     entries: list[_Entry] = []
     root = label_file.parent if root is None else root
+    first_line: dict[Path, int] = {}
     for lineno, raw in enumerate(data.splitlines(), start=1):
         where = f"{label_file.name}:{lineno}"
         if not raw.strip():
@@ -51,6 +54,16 @@ def parse_label_file(label_file: Path, root: Path | None = None) -> list[_Entry]
             continue
         rel = rel.strip()
         problem = None if label else f"empty label ({where}); add the transcription or remove the line"
+        image = (root / rel).resolve()
+        first = first_line.get(image, 0)
+        if first:  # scored once only: an image listed again is a counted skip
+            also = " (and its label is empty)" if problem else ""
+            entries.append(_Entry(f"{rel} ({where})", root / rel, label,
+                                  f"duplicate image path, already listed on line {first}{also}; remove one of "
+                                  f"the lines", lineno, duplicate_of=first))
+            continue
+        if problem is None:
+            first_line[image] = lineno
         entries.append(_Entry(rel, root / rel, label, problem, lineno))
     return entries
 

@@ -24,11 +24,40 @@ def label_key(index: int) -> bytes:
 
 
 def open_env(path: Path, *, readonly: bool = True) -> lmdb.Environment:
+    """Open the LMDB folder ``path``; read-only environments are first checked to be complete
+    (:func:`check_complete`), so a truncated file is an error instead of a bus error."""
+    data = Path(path) / "data.mdb"
+    if readonly and data.is_file() and data.stat().st_size < MIN_FILE_SIZE:
+        raise DataError(f"{data} is {data.stat().st_size} bytes, too small to be an LMDB file; it is empty "
+                        f"or truncated: copy the dataset again or rebuild it with 'strbench data convert'")
     try:
-        return lmdb.open(str(path), readonly=readonly, lock=False, readahead=False, meminit=False,
-                         max_readers=64, subdir=True)
+        env = lmdb.open(str(path), readonly=readonly, lock=False, readahead=False, meminit=False,
+                        max_readers=64, subdir=True)
     except lmdb.Error as exc:
-        raise DataError(f"cannot open LMDB {path}: {exc}") from exc
+        raise DataError(f"cannot open LMDB {data}: {exc}; the file is damaged, truncated or not an LMDB: copy the "
+                        f"dataset again or rebuild it with 'strbench data convert'") from exc
+    if readonly:
+        try:
+            check_complete(env, data)
+        except DataError:
+            env.close()
+            raise
+    return env
+
+
+#: Two meta pages of the smallest page size: anything shorter is no LMDB file.
+MIN_FILE_SIZE = 2 * 512
+
+
+def check_complete(env: lmdb.Environment, data: Path) -> None:
+    """Raise :class:`DataError` when ``data`` (the environment's ``data.mdb``) is shorter than the
+    pages its meta page declares: an interrupted copy, whose missing pages would fault when read."""
+    needed = (env.info()["last_pgno"] + 1) * env.stat()["psize"]
+    size = data.stat().st_size
+    if size < needed:
+        raise DataError(f"{data} is truncated: {size} bytes, but the LMDB declares {needed} bytes of pages "
+                        f"(an interrupted copy or download?); copy the dataset again or rebuild it with "
+                        f"'strbench data convert'")
 
 
 # py-lmdb refuses to open one path twice in a process, and handles inherited over fork() must

@@ -7,7 +7,6 @@ read or decoded never aborts the run and is never replaced: it travels with the 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +14,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
 
 from strbench.data.base import DatasetFormat, SampleSource
-from strbench.data.preprocess import collate_prepared, prepare
+from strbench.data.preprocess import collate_prepared, decode_image, prepare
 from strbench.errors import DataError, SampleError
 from strbench.plugin.types import Batch, InputSpec
 
@@ -45,22 +43,6 @@ def open_dataset(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[st
     raise DataError(f"{path}: not a dataset in any known format ({names}); expected e.g. an LMDB folder "
                     f"(data.mdb), a 'path<TAB>label' file / a folder with gt.txt, or an annotation file "
                     f"(docs/datasets.md lists every format)")
-
-
-def decode_image(data: bytes, key: str) -> np.ndarray:
-    """Decode encoded image bytes to an RGB uint8 ``HxWx3`` array or raise :class:`SampleError`."""
-    if not data:
-        raise SampleError(key, "image is empty (0 bytes)")
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
-            rgb = np.asarray(img.convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise SampleError(key, f"cannot decode image ({type(exc).__name__}: {exc}); the file is corrupt or "
-                               f"truncated: replace it or remove the sample") from None
-    if rgb.shape[0] == 0 or rgb.shape[1] == 0:
-        raise SampleError(key, f"image has zero size {rgb.shape[1]}x{rgb.shape[0]}")
-    return rgb
 
 
 @dataclass

@@ -1,12 +1,17 @@
-"""Per-image preprocessing and batch collation driven by a plugin's declared :class:`InputSpec`.
+"""Image decoding, per-image preprocessing and batch collation driven by a plugin's :class:`InputSpec`.
 
+:func:`decode_image` is the one place encoded bytes become RGB: every Pillow mode is converted
+explicitly (16-bit and float images are scaled, alpha is composited onto white), and an image that
+cannot be used (corrupt, too many pixels, unknown mode) raises :class:`SampleError`, a counted skip.
 Runs inside DataLoader worker processes, so everything here is a pure function of its inputs.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import math
+import warnings
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -14,9 +19,78 @@ from typing import Any
 import cv2
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
+from strbench.errors import SampleError
 from strbench.plugin.types import Batch, InputSpec
+
+#: Images with more pixels than this are refused as decompression bombs (a scene-text crop has a
+#: few thousand to a few million pixels).
+MAX_IMAGE_PIXELS = 40_000_000
+#: Modes Pillow converts to RGB directly; alpha modes are composited onto white first.
+_DIRECT_MODES = ("RGB", "L", "1", "P", "CMYK", "YCbCr", "LAB", "HSV", "RGBX")
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+_WIDE_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
+
+
+def _wide_to_uint8(img: Image.Image, key: str) -> np.ndarray:
+    """16-bit, 32-bit integer and float grey levels to 0..255: ``I;16*`` by 1/257; ``I`` and ``F``
+    by their value range (0..1 float, 0..255, 0..65535), anything else stretched min..max."""
+    values = np.asarray(img, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise SampleError(key, f"image (mode {img.mode}) holds NaN or infinite values; re-export it as an "
+                               f"8-bit PNG or JPEG")
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    if img.mode.startswith("I;16") or (img.mode == "I" and low >= 0 and high > 255 and high <= 65535):
+        scaled = values / 257.0
+    elif img.mode == "F" and low >= 0 and high <= 1.0:
+        scaled = values * 255.0
+    elif low >= 0 and high <= 255:
+        scaled = values
+    else:
+        scaled = (values - low) * (255.0 / (high - low)) if high > low else np.zeros_like(values)
+    grey = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    return np.repeat(grey[:, :, None], 3, axis=2)
+
+
+def to_rgb(img: Image.Image, key: str) -> np.ndarray:
+    """A loaded Pillow image of any mode as an RGB uint8 ``HxWx3`` array (see :func:`decode_image`)."""
+    mode = img.mode
+    if mode in _WIDE_MODES:
+        return _wide_to_uint8(img, key)
+    if mode in _ALPHA_MODES or (mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
+    if mode in _DIRECT_MODES:
+        return np.asarray(img.convert("RGB"))
+    raise SampleError(key, f"unsupported image mode {mode!r}; convert the image to RGB or greyscale "
+                           f"(8-bit PNG or JPEG)")
+
+
+def decode_image(data: bytes, key: str) -> np.ndarray:
+    """Decode encoded image bytes to an RGB uint8 ``HxWx3`` array or raise :class:`SampleError`."""
+    if not data:
+        raise SampleError(key, "image is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise SampleError(key, f"decompression bomb: {width}x{height} pixels exceeds the limit of "
+                                           f"{MAX_IMAGE_PIXELS} pixels; crop or shrink the image")
+                img.load()
+                rgb = to_rgb(img, key)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise SampleError(key, f"decompression bomb: {exc}; crop or shrink the image") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise SampleError(key, f"cannot decode image ({type(exc).__name__}: {exc}); the file is corrupt or "
+                               f"truncated: replace it or remove the sample") from None
+    if rgb.shape[0] == 0 or rgb.shape[1] == 0:
+        raise SampleError(key, f"image has zero size {rgb.shape[1]}x{rgb.shape[0]}")
+    return rgb
+
 
 _CV2_INTERP = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "area": cv2.INTER_AREA}
 _PIL_INTERP = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "area": Image.BOX}

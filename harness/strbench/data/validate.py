@@ -119,7 +119,6 @@ def validate_folder(label_file: Path, advance: Advance | None = None) -> Validat
     report = ValidationReport(str(label_file), "folder")
     entries = parse_label_file(label_file)
     report.declared = len(entries)
-    first_line: dict[Path, int] = {}
     for entry in entries:
         report.checked += 1
         if advance:
@@ -127,16 +126,12 @@ def validate_folder(label_file: Path, advance: Advance | None = None) -> Validat
         if entry.problem and entry.path is None:
             report.add(entry.key, entry.problem)
             continue
-        where = f"{entry.key} ({label_file.name}:{entry.line})"
+        where = entry.key if entry.duplicate_of else f"{entry.key} ({label_file.name}:{entry.line})"
         if entry.problem:
             report.add(where, entry.problem)
-        assert entry.path is not None  # only entries with a problem lack a path
-        resolved = entry.path.resolve()
-        if resolved in first_line:
-            report.add(where, f"duplicate image path, already listed on line {first_line[resolved]}; "
-                              f"remove one of the lines")
+        if entry.duplicate_of:
             continue
-        first_line[resolved] = entry.line
+        assert entry.path is not None  # only entries with a problem lack a path
         try:
             data = entry.path.read_bytes()
         except FileNotFoundError:

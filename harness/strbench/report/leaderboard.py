@@ -15,6 +15,7 @@ import csv
 import html
 import io
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,7 @@ class Row:
     subset_limit: int | None = None  # a --limit run: the first N samples of each set
     perf_record: str | None = None  # the record the speed columns come from
     contended: bool = False  # that perf measurement ran while other processes held CPU cores
+    stale: bool = False  # a newer record of this row could not be read
 
 
 GROUP_W, GROUP_M = "group weighted", "group mean"
@@ -176,6 +178,7 @@ class Board:
     not_records: int = 0  # other .json files under the results folder
     excluded: list[Exclusion] = field(default_factory=list)
     speed_notes: list[str] = field(default_factory=list)  # perf measurements left out or shown marked
+    problems: list[tuple[Path, str]] = field(default_factory=list)  # records that could not be read
 
 
 def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
@@ -189,13 +192,14 @@ def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: b
     ``results_dir`` including subset runs (perf inputs are fixed real images, independent of the
     accuracy subset). Synthetic-data perf runs count only with ``include_synthetic``; a measurement
     flagged ``contended`` only with ``include_contended`` (the row is then marked), otherwise it is
-    left out with a note naming its record. ``aggregate``: every run of a row key counts (mean, std
+    left out with a note naming its record. Unreadable records go to ``board.problems``; rows they
+    may have replaced are marked stale. ``aggregate``: every run of a row key counts (mean, std
     and run count) instead of the newest."""
     board = Board(rows=[])
     latest: dict[tuple[str, ...], tuple[Record, Path]] = {}
     runs: dict[tuple[str, ...], list[Row]] = {}
     perf_by_model: dict[tuple[str, ...], tuple[str, PerfSection, str]] = {}
-    for path, record in iter_records(results_dir):
+    for path, record in iter_records(results_dir, board.problems):
         board.found += 1
         if record.kind != "accuracy":
             board.excluded.append(Exclusion(record.id, f"kind {record.kind!r} is not an accuracy run"))
@@ -235,6 +239,7 @@ def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: b
                 board.speed_notes.append(f"speed of {row.record_id} comes from {row.perf_record}, measured under "
                                          f"contention (marked *): not comparable with quiet measurements")
         board.rows.append(row)
+    mark_stale(board.rows, [path for path, _ in board.problems])
     board.rows.sort(key=lambda r: (r.protocol, -(r.group_weighted or -1.0), r.algorithm, r.variant))
     return board
 
@@ -258,6 +263,21 @@ def collect_rows(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subse
     """The rows of :func:`collect`."""
     return collect(results_dir, group=group, include_subsets=include_subsets, include_synthetic=include_synthetic,
                    perf_device=perf_device, include_contended=include_contended, aggregate=aggregate).rows
+
+
+def _id_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text)
+
+
+def mark_stale(rows: Iterable[Row], unreadable: Sequence[Path]) -> None:
+    """Mark each row whose algorithm and variant an unreadable record newer than the row's own
+    record names (record files are named ``<timestamp>_<algorithm>_<variant>_<protocol>...``)."""
+    for row in rows:
+        part = f"_{_id_part(row.algorithm)}_{_id_part(row.variant)}_"
+        newer = [p for p in unreadable if part in f"{p.stem}_" and p.stem > row.record_id]
+        if newer:
+            row.stale = True
+            row.notes.append(f"a newer record could not be read: {', '.join(p.name for p in newer)}")
 
 
 @dataclass(frozen=True)
@@ -378,7 +398,7 @@ def table(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()
     for r in rows:
         weights = r.weights + ("" if r.trained else " — UNTRAINED") + subset_mark(r)
         cells.append(
-            [r.algorithm, r.variant, weights, r.protocol, f"{'native' if r.backend == 'torch' else r.backend}/{r.precision}"]
+            [r.algorithm + (" (STALE?)" if r.stale else ""), r.variant, weights, r.protocol, f"{'native' if r.backend == 'torch' else r.backend}/{r.precision}"]
             + [_acc_cell(r, v, r.accuracy.get(v), ci) for v in versions]
             + [_acc_cell(r, GROUP_W, r.group_weighted, ci), _acc_cell(r, GROUP_M, r.group_mean, ci)]
             + ([str(r.runs)] if _aggregated(rows) else [])
@@ -421,7 +441,7 @@ def compact_table(rows: list[Row], group: str = DEFAULT_GROUP, ci: bool = False)
         name = r.weights.rsplit(" (", 1)[0] if r.weights.endswith(")") else r.weights
         weights = (name if r.trained else "UNTRAINED") + subset_mark(r)
         runtime = "" if (r.backend, r.precision) == ("torch", "fp32") else f" {r.backend}/{r.precision}"
-        cells.append([r.algorithm, r.variant + runtime, weights, r.protocol, _acc_cell(r, GROUP_W, r.group_weighted, ci),
+        cells.append([r.algorithm + (" (STALE?)" if r.stale else ""), r.variant + runtime, weights, r.protocol, _acc_cell(r, GROUP_W, r.group_weighted, ci),
                       _acc_cell(r, GROUP_M, r.group_mean, ci), speed_cell(r, THROUGHPUT, digits=1)])
     return header, cells
 
@@ -463,6 +483,10 @@ def notes(rows: list[Row], group: str, layout: Layout = Layout()) -> list[str]:
     if any("(custom " in v for r in rows for v in r.accuracy):
         out.append("Columns 'NAME (custom <hash>)' are sets given by path (run --dataset), identified by the first "
                    "characters of their content hash; they are no benchmark version.")
+    for r in rows:
+        if r.stale:
+            out.append(f"{r.algorithm} / {r.variant} is marked STALE?: {'; '.join(r.notes[-1:])}; the row shows "
+                       f"an older record and may not be current (see the warnings; fix or remove the file).")
     if any(not r.trained for r in rows):
         out.append("Rows marked UNTRAINED ran randomly initialised weights: they test the pipeline, not the model.")
     return out

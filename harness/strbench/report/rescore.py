@@ -1,4 +1,5 @@
-"""Re-score a stored record under another protocol, offline, from its per-sample predictions."""
+"""Re-score a stored record under another protocol, offline, from its per-sample predictions
+(checked against the sha256 the record holds)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from strbench.errors import DataError
 from strbench.plugin.host import PluginHost
 from strbench.run.assemble import protocol_info
 from strbench.run.record import Record, RescoredFrom
-from strbench.run.records import now_iso, predictions_path, read_predictions, record_id
+from strbench.run.record_check import (
+    RESCORE_DATASET_FIELDS,
+    RESCORE_FIELDS,
+    require_fields,
+    verify_predictions,
+)
+from strbench.run.records import load_record_json, now_iso, read_predictions, record_id
 from strbench.run.scoring import SamplePrediction, score, scored_result, summarize
 from strbench.run.stats import record_intervals
 
@@ -21,8 +28,10 @@ def rescore_record(host: PluginHost, record_path: Path, record: Record, protocol
     ``keep_id``: the same record re-scored in place (e.g. under a new version of its protocol)."""
     protocol = host.protocol(protocol_id)
     metrics = host.metrics()
+    raw = load_record_json(record_path)  # as written: the typed record fills in absent fields
+    require_fields(record_path, raw, RESCORE_FIELDS, RESCORE_DATASET_FIELDS)
     by_dataset: dict[str, list[SamplePrediction]] = defaultdict(list)
-    for dataset, pred in read_predictions(predictions_path(record_path, record)):
+    for dataset, pred in read_predictions(verify_predictions(record_path, raw)):
         by_dataset[dataset].append(pred)
     scores = {}
     datasets = []

@@ -36,7 +36,18 @@ def caveats(record: Record) -> list[str]:
                      "not comparable with published figures")
     if any(ds.extra.get("custom") for ds in record.datasets):
         notes.append("'(custom <hash>)': a set given by path, scored on its own (not a benchmark version)")
+    notes.extend(skip_notes(record))
     return notes
+
+
+def skip_notes(record: Record, examples: int = 3) -> list[str]:
+    """One line per dataset with skipped samples: how many, and the first few with their reasons."""
+    out = []
+    for ds in record.datasets:
+        if ds.skipped.total:
+            shown = "; ".join(f"{key}: {reason}" for key, reason in ds.skipped.samples[:examples])
+            out.append(f"{ds.name}: {ds.skipped.total} sample(s) skipped (not scored)" + (f", e.g. {shown}" if shown else ""))
+    return out
 
 
 def dataset_label(ds: DatasetResult) -> str:

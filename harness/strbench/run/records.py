@@ -21,6 +21,7 @@ from typing import Any
 from strbench.atomic import atomic_path, atomic_write_bytes
 from strbench.errors import DataError
 from strbench.run.record import SCHEMA, PredictionsRef, Record
+from strbench.run.record_check import require_fields
 from strbench.run.scoring import SamplePrediction
 
 __all__ = ["SCHEMA", "Record", "iter_records", "load_record", "predictions_path", "read_predictions",
@@ -89,14 +90,21 @@ def write_record(results_dir: Path, record: Record, predictions: Iterable[dict[s
     return path
 
 
-def load_record(path: Path) -> Record:
-    """Read a record; a file that is not one (or is damaged) is a :class:`DataError` naming it."""
+def load_record_json(path: Path) -> dict[str, Any]:
+    """A record's JSON as written (the fields every reader needs checked)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise DataError(f"cannot read record {path}: {exc}") from exc
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise DataError(f"{path} is not a strbench record (schema {SCHEMA})")
+    require_fields(path, data)
+    return data
+
+
+def load_record(path: Path) -> Record:
+    """Read a record; a file that is not one (or is damaged) is a :class:`DataError` naming it."""
+    data = load_record_json(path)
     try:
         return Record.from_json(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -104,13 +112,28 @@ def load_record(path: Path) -> Record:
                         f"re-run it or remove the file") from None
 
 
-def iter_records(results_dir: Path) -> Iterator[tuple[Path, Record]]:
-    """Every record below ``results_dir`` (recursively), oldest first by id."""
+def iter_records(results_dir: Path, problems: list[tuple[Path, str]] | None = None
+                 ) -> Iterator[tuple[Path, Record]]:
+    """Every record below ``results_dir`` (recursively), oldest first by id. JSON files of other
+    kinds are passed over; unreadable or damaged records are appended to ``problems`` as
+    ``(path, message)``."""
     for path in sorted(results_dir.rglob("*.json")):
+        if path.name.startswith("."):  # temporary and resume-state files
+            continue
         try:
             yield path, load_record(path)
-        except DataError:
-            continue
+        except DataError as exc:
+            if problems is not None and not _other_json(path):
+                problems.append((path, str(exc)))
+
+
+def _other_json(path: Path) -> bool:
+    """True for a readable JSON file that is not a strbench record (training logs, perf summaries)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return not (isinstance(data, dict) and data.get("schema") == SCHEMA)
 
 
 def predictions_path(record_path: Path, record: Record) -> Path:

@@ -36,3 +36,4 @@ class RunInfo:
     perf_options: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)  # plugin options from strbench_addoption
     record_id: str = ""
+    resume: bool = True  # reuse the dataset versions an interrupted identical run finished (run/resume.py)

@@ -26,9 +26,11 @@ from strbench.run.assemble import DatasetRun, Loaded, build_record
 from strbench.run.evaluation import QUANTIZED_PRECISIONS, predict_source
 from strbench.run.locate import locate_run, open_located
 from strbench.run.metrics import Metric
+from strbench.run.preflight import check_output_dir
 from strbench.run.protocols import Protocol
 from strbench.run.record import PerfSection, Record, Summary, WeightsIdentity
 from strbench.run.records import now_iso, record_id, write_record
+from strbench.run.resume import ResumeState, run_key
 from strbench.run.runinfo import RunInfo
 from strbench.run.scoring import DatasetScore, score, summarize
 from strbench.run.stats import record_intervals
@@ -204,9 +206,11 @@ def predict_version(recognizer: Recognizer, loc: LocatedVersion, source: SampleS
 
 
 def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[LocatedVersion],
-                     first_source: SampleSource, info: RunInfo, spool: PredictionSpool) -> list[DatasetRun]:
+                     first_source: SampleSource, info: RunInfo, spool: PredictionSpool,
+                     state: ResumeState | None = None) -> list[DatasetRun]:
     """Predict each found version under one progress bar; every source but the (already open) first
-    is opened here and closed."""
+    is opened here and closed. A version ``state`` holds from an interrupted identical run is taken
+    from there; each newly predicted one is saved to it."""
     total = sum(min(loc.found or 0, info.limit if info.limit is not None else loc.found or 0) for loc in found)
     runs = []
     with ui.progress() as bar:
@@ -217,11 +221,18 @@ def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[Locat
 
         for i, loc in enumerate(found):
             bar.update(task, description=loc.version.name)
+            cached = state.cached(loc) if state is not None else None
+            if cached is not None:
+                runs.append(DatasetRun(loc, *cached, synthetic=getattr(loc.version, "synthetic", False)))
+                advance(len(cached[0]))
+                continue
             if i == 0:
                 runs.append(predict_version(recognizer, loc, first_source, info, spool, advance))
-                continue
-            with contextlib.closing(open_source(host, loc)) as source:
-                runs.append(predict_version(recognizer, loc, source, info, spool, advance))
+            else:
+                with contextlib.closing(open_source(host, loc)) as source:
+                    runs.append(predict_version(recognizer, loc, source, info, spool, advance))
+            if state is not None:
+                state.save(loc, list(runs[-1].predictions), runs[-1].model_seconds, runs[-1].wall_seconds)
     return runs
 
 
@@ -248,6 +259,7 @@ def score_runs(plan: RunPlan, runs: list[DatasetRun]) -> tuple[dict[str, Dataset
 def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
     """Evaluate ``info.algorithm`` on every located dataset and write the record (atomically)."""
     plan = resolve(host, info)
+    check_output_dir(plan.info.results_dir, "--results-dir")
     located = locate_datasets(host, plan)
     found = found_versions(located, plan.info)
     started, t0 = now_iso(), time.perf_counter()
@@ -255,8 +267,10 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
         first_source = stack.enter_context(contextlib.closing(open_source(host, found[0])))
         loaded = load_recognizer(plan, first_source, stack)
         spool = stack.enter_context(PredictionSpool(plan.info.results_dir))
+        state = ResumeState(plan.info.results_dir, run_key(plan.info, loaded.weights.to_json(), plan.protocol.id),
+                            fresh=not plan.info.resume)
         host.notify_run_start(plan.info)
-        runs = predict_versions(host, loaded.recognizer, found, first_source, plan.info, spool)
+        runs = predict_versions(host, loaded.recognizer, found, first_source, plan.info, spool, state)
         wall = time.perf_counter() - t0
         perf = measure_perf(plan, loaded.recognizer, first_source, found[0].version.name) if plan.info.perf else None
         scores, summary = score_runs(plan, runs)
@@ -266,5 +280,6 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
         host.notify_run_end(plan.info, record)
         rows = (p.to_json(r.located.version.name) for r in runs for p in r.predictions)
         path = write_record(plan.info.results_dir, record, rows)  # before the spool is removed
+        state.finish()
     host.notify_result_written(path, record)
     return path, record

@@ -20,6 +20,7 @@ from strbench.data.preprocess import make_batch
 from strbench.plugin.host import PluginHost
 from strbench.testing.checks import (
     check_batch_invariance,
+    check_batch_invariance_mixed_widths,
     check_export_roundtrip,
     check_inference,
     check_metadata,
@@ -30,7 +31,13 @@ from strbench.testing.checks import (
     check_unsupported,
 )
 from strbench.testing.conformance import ConformanceTests
-from strbench.testing.samples import ConformanceSamples, conformance_samples, data_root, render_word
+from strbench.testing.samples import (
+    MIXED_WIDTH_WORDS,
+    ConformanceSamples,
+    conformance_samples,
+    data_root,
+    render_word,
+)
 
 
 def run_cli(argv: Sequence[str]) -> int:
@@ -41,10 +48,12 @@ def run_cli(argv: Sequence[str]) -> int:
 
 
 __all__ = [
+    "MIXED_WIDTH_WORDS",
     "ConformanceSamples",
     "ConformanceTests",
     "PluginHost",
     "check_batch_invariance",
+    "check_batch_invariance_mixed_widths",
     "check_export_roundtrip",
     "check_inference",
     "check_metadata",

@@ -27,7 +27,7 @@ from strbench.plugin.types import (
     Variant,
     to_jsonable,
 )
-from strbench.testing.samples import write_problem_dataset
+from strbench.testing.samples import write_mixed_width_dataset, write_problem_dataset
 
 #: Batched and one-by-one confidences may differ by floating-point noise, never strings.
 CONFIDENCE_TOLERANCE = 1e-3
@@ -212,6 +212,22 @@ def check_batch_invariance(recognizer: Recognizer, source: SampleSource, indices
                             f"{b.text!r} ({b.confidence:.6f})")
     _fail(problems, "batched predictions differ from one-by-one predictions (padding or batch statistics "
                     "leak between samples; run each sample at its own width, e.g. group by width in forward)")
+
+
+def check_batch_invariance_mixed_widths(recognizer: Recognizer, folder: Path) -> str:
+    """Batch invariance on :data:`~strbench.testing.samples.MIXED_WIDTH_WORDS`, rendered into
+    ``folder``: one batch of all of them (padded to the widest) against one by one. Returns the
+    list of images used; a failure names them too."""
+    sizes = write_mixed_width_dataset(folder)
+    used = f"images used ({folder}): " + ", ".join(f"{name} {w}x{h}" for name, (w, h) in sizes.items())
+    source = open_dataset(folder)
+    try:
+        check_batch_invariance(recognizer, source, list(range(len(source))))
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{used}") from None
+    finally:
+        source.close()
+    return used
 
 
 def check_problem_images(recognizer: Recognizer, folder: Path, good_image: bytes) -> None:

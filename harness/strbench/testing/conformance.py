@@ -86,6 +86,11 @@ class ConformanceTests:
                                      batched: dict[int, Prediction]) -> None:
         checks.check_batch_invariance(recognizer, samples.source, samples.indices, batched)
 
+    def test_batch_invariance_mixed_widths(self, recognizer: Recognizer, tmp_path: Path) -> None:
+        """Widely different widths and aspect ratios in one batch (the images are listed on failure
+        and printed on success)."""
+        print(checks.check_batch_invariance_mixed_widths(recognizer, tmp_path / "mixed_widths"))
+
     def test_problem_images(self, recognizer: Recognizer, samples: ConformanceSamples,
                             tmp_path: Path) -> None:
         good = samples.source.read(samples.indices[0]).image

@@ -1,5 +1,6 @@
 """Images the conformance kit runs a plugin on: real benchmark samples when present, else the
-embedded synthetic default set; plus a small dataset of broken and degenerate images."""
+embedded synthetic default set; a small dataset of broken and degenerate images; and rendered
+words of widely different widths and aspect ratios for the batch-invariance check."""
 
 from __future__ import annotations
 
@@ -92,6 +93,37 @@ def write_problem_dataset(folder: Path, good_image: bytes) -> dict[str, str]:
     kinds.update({name: "broken" for name in BROKEN_IMAGES})
     kinds.update({name: "degenerate" for name in DEGENERATE_IMAGES})
     return kinds
+
+
+#: File name -> (text, height) of the rendered images on which batch invariance is also checked:
+#: widths and aspect ratios from a narrow, tall crop (about 1:3) to a long banner (about 50:1), so
+#: a batch padded to its widest image puts long padding next to its narrowest ones.
+MIXED_WIDTH_WORDS = {
+    "tall_crop.png": ("I", 64),
+    "one_letter.png": ("a", 32),
+    "short_word.png": ("go", 48),
+    "word.png": ("text", 32),
+    "long_word.png": ("benchmark", 32),
+    "small_long_word.png": ("recognition", 20),
+    "line.png": ("a long line of scene text here", 32),
+    "banner.png": ("an extremely wide banner of words that goes on and on", 24),
+}
+
+
+def write_mixed_width_dataset(folder: Path) -> dict[str, tuple[int, int]]:
+    """Write ``gt.txt`` + the :data:`MIXED_WIDTH_WORDS` images; return ``{file name: (width, height)}``."""
+    images = folder / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    sizes: dict[str, tuple[int, int]] = {}
+    for name, (text, height) in MIXED_WIDTH_WORDS.items():
+        rgb = render_word(text, height)
+        if name == "tall_crop.png":
+            rgb = rgb[:, : height // 3]
+        (images / name).write_bytes(_png(rgb))
+        sizes[name] = (int(rgb.shape[1]), int(rgb.shape[0]))
+    (folder / "gt.txt").write_text("".join(f"images/{name}\t{text.replace(' ', '')}\n"
+                                           for name, (text, _) in MIXED_WIDTH_WORDS.items()), encoding="utf-8")
+    return sizes
 
 
 def render_word(text: str, height: int = 64) -> np.ndarray:

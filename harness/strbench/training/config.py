@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import types
 import typing
@@ -119,6 +120,7 @@ class TrainConfig:
             raise UsageError(f"training setting max_steps must be at least 1 (or none), got {self.max_steps}")
         if self.lr <= 0:
             raise UsageError(f"training setting lr must be positive, got {self.lr}")
+        _check_ranges(self)
         if self.lr_schedule == "piecewise" and len(self.lr_values) != len(self.lr_boundaries_epochs) + 1:
             raise UsageError(
                 f"piecewise lr_schedule needs one more lr_values ({len(self.lr_values)} given) than "
@@ -161,6 +163,19 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
+def _check_ranges(cfg: TrainConfig) -> None:
+    """The numeric settings without a check above: optimizer constants and the LR list."""
+    if cfg.eps <= 0 or cfg.weight_decay < 0:
+        raise UsageError(f"training settings eps must be positive and weight_decay >= 0, got eps={cfg.eps}, "
+                         f"weight_decay={cfg.weight_decay}")
+    if not all(0 <= b < 1 for b in cfg.betas):
+        raise UsageError(f"training setting betas must be two numbers in [0, 1), got {cfg.betas}")
+    if cfg.grad_clip is not None and cfg.grad_clip <= 0:
+        raise UsageError(f"training setting grad_clip must be positive (or none), got {cfg.grad_clip}")
+    if any(v <= 0 for v in cfg.lr_values):
+        raise UsageError(f"training setting lr_values must all be positive, got {cfg.lr_values}")
+
+
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise UsageError(f"training setting {name}={value!r} is not one of: {', '.join(choices)}")
@@ -196,7 +211,10 @@ def _convert(value: Any, hint: Any) -> Any:
     if hint is float:
         if isinstance(value, bool):
             raise TypeError("expected a number, got a boolean")
-        return float(value)
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError("expected a finite number")
+        return number
     if hint is str:
         if isinstance(value, os.PathLike):
             return os.fspath(value)

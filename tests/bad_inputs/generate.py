@@ -1,0 +1,547 @@
+"""The bad-input suite: inputs a new user may give strbench, each with its expected outcome.
+
+Every :class:`Case` writes its files into a folder and returns the ``strbench`` arguments to run
+on them. The outcome is one of
+
+- ``error``: exit code 2 and a one-line message naming the file or option and the fix;
+- ``skip``: the command succeeds and the record counts the bad sample as skipped, with a reason
+  (also printed in the run summary);
+- ``handled``: the command succeeds and the input is used correctly (checked by ``check``).
+
+``tests/test_bad_inputs.py`` runs every case in CI (in process, with the test-only ``dummy``
+plugin); ``python tests/bad_inputs/generate.py OUT`` writes every case into ``OUT/<case>/`` and
+prints the command lines, to try them by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import lmdb
+import numpy as np
+from PIL import Image
+
+#: Top-level arguments of every ``run``: load the test-only digest plugin as a module.
+PLUGIN = ["-p", "dummy_plugin"]
+DEFAULT_SET = Path(__file__).resolve().parents[2] / "harness" / "strbench" / "data" / "default_set"
+#: A grey ramp that every decoded image-mode case must come back as (RGB, all channels equal).
+RAMP = (np.arange(12 * 40).reshape(12, 40) % 256).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: how to make it, what to run and what must happen."""
+
+    name: str
+    outcome: str  # "error" | "skip" | "handled"
+    build: Callable[[Path], list[str]]  # writes below the folder, returns the strbench arguments
+    says: tuple[str, ...] = ()  # substrings of the output (stdout + stderr)
+    exit_code: int = 0
+    skipped: int = 0  # skip cases: skipped samples in the record
+    skip_reason: str = ""  # ... and a substring of their reason
+    check: Callable[[Path], None] | None = None  # handled cases: inspects the folder afterwards
+    isolate: bool = False  # run in a subprocess: a regression here kills the process with a signal
+
+    def __post_init__(self) -> None:
+        if self.outcome == "error" and not self.exit_code:
+            object.__setattr__(self, "exit_code", 2)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def good_image(i: int = 1) -> bytes:
+    return (DEFAULT_SET / "images" / f"word_{i:04d}.png").read_bytes()
+
+
+def encode(img: Image.Image, fmt: str = "PNG") -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def folder_set(root: Path, lines: list[bytes], images: dict[str, bytes], good: int = 3) -> Path:
+    """``root/IIIT5K_3000/gt.txt`` (found as the suite's IIIT5k_3000) with ``good`` default-set
+    images first, then ``lines`` (raw label-file lines) and ``images``."""
+    folder = root / "IIIT5K_3000"
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    head = []
+    for i in range(1, good + 1):
+        (folder / "images" / f"good{i}.png").write_bytes(good_image(i))
+        head.append(f"images/good{i}.png\tword{i}".encode())
+    for name, data in images.items():
+        (folder / "images" / name).write_bytes(data)
+    (folder / "gt.txt").write_bytes(b"\n".join(head + lines) + b"\n")
+    return folder
+
+
+def run_args(folder: Path, *extra: str) -> list[str]:
+    return [*PLUGIN, "run", "--plugin", "dummy", "--data-root", str(folder / "data"), "--datasets", "IIIT5k_3000",
+            "--workers", "0", "--results-dir", str(folder / "results"), *extra]
+
+
+def lmdb_set(root: Path, entries: dict[bytes, bytes], grow: int = 0) -> Path:
+    """``root/IIIT5k_3000`` as an LMDB holding ``entries`` (plus ``grow`` bytes of filler pages)."""
+    path = root / "IIIT5k_3000"
+    path.mkdir(parents=True)
+    env = lmdb.open(str(path), map_size=1 << 26, subdir=True)
+    with env.begin(write=True) as txn:
+        for key, value in entries.items():
+            txn.put(key, value)
+        if grow:
+            txn.put(b"zz-filler", b"\0" * grow)
+    env.close()
+    (path / "lock.mdb").unlink(missing_ok=True)
+    return path
+
+
+def clovaai(n: int, *, drop: tuple[bytes, ...] = (), num: bytes | None = None) -> dict[bytes, bytes]:
+    entries = {b"num-samples": num if num is not None else str(n).encode()}
+    for i in range(1, n + 1):
+        entries[b"image-%09d" % i] = good_image(i)
+        entries[b"label-%09d" % i] = f"word{i}".encode()
+    for key in drop:
+        entries.pop(key)
+    return entries
+
+
+def truncate(path: Path, size: int) -> None:
+    with open(path, "r+b") as fh:
+        fh.truncate(size)
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A greyscale PNG declaring ``width x height`` pixels, its data all zero (decompresses hugely)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    rows = zlib.compress(b"\0" * ((width + 1) * min(height, 64)))  # only the first rows: enough to open
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A complete, valid all-black greyscale PNG of ``width x height`` (a few hundred KB)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    rows = zlib.compress(b"\0" * ((width + 1) * height), 1)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def record_of(folder: Path) -> dict:
+    (path,) = [p for p in (folder / "results").glob("*.json")]
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# -- LMDB ---------------------------------------------------------------------------------------
+
+
+def _lmdb_truncated(folder: Path) -> Path:
+    path = lmdb_set(folder / "data", clovaai(3), grow=200_000)
+    truncate(path / "data.mdb", (path / "data.mdb").stat().st_size // 2)
+    return path
+
+
+def _lmdb_foreign(folder: Path) -> Path:
+    path = folder / "data" / "IIIT5k_3000"
+    path.mkdir(parents=True)
+    (path / "data.mdb").write_bytes(np.random.default_rng(0).integers(0, 256, 65536, dtype=np.uint8).tobytes())
+    return path
+
+
+LMDB_FIX = "copy the dataset again or rebuild it with 'strbench data convert'"
+
+LMDB_CASES = [
+    Case("lmdb_truncated_run", "error", lambda f: (_lmdb_truncated(f), run_args(f))[1],
+         ("data.mdb is truncated", LMDB_FIX), isolate=True),
+    Case("lmdb_truncated_run_workers", "error", lambda f: (_lmdb_truncated(f), run_args(f, "--workers", "2"))[1],
+         ("data.mdb is truncated", LMDB_FIX), isolate=True),
+    Case("lmdb_truncated_validate", "error",
+         lambda f: ["data", "validate", str(_lmdb_truncated(f))], ("data.mdb is truncated", LMDB_FIX), isolate=True),
+    Case("lmdb_truncated_to_two_pages", "error",
+         lambda f: (truncate(_lmdb_truncated(f) / "data.mdb", 8192), run_args(f))[1],
+         ("data.mdb is truncated", LMDB_FIX), isolate=True),
+    Case("lmdb_empty_file", "error",
+         lambda f: (truncate(_lmdb_truncated(f) / "data.mdb", 0), run_args(f))[1],
+         ("0 bytes, too small to be an LMDB file", LMDB_FIX), isolate=True),
+    Case("lmdb_foreign_bytes_run", "error", lambda f: (_lmdb_foreign(f), run_args(f))[1],
+         ("data.mdb", "not an LMDB", LMDB_FIX), isolate=True),
+    Case("lmdb_foreign_bytes_validate", "error", lambda f: ["data", "validate", str(_lmdb_foreign(f))],
+         ("data.mdb", "not an LMDB", LMDB_FIX), isolate=True),
+    Case("lmdb_foreign_database", "error",
+         lambda f: (lmdb_set(f / "data", {b"some": b"thing"}), run_args(f))[1],
+         ("no 'num-samples' key", "strbench data convert")),
+    Case("lmdb_num_samples_not_a_number", "error",
+         lambda f: (lmdb_set(f / "data", clovaai(2, num=b"lots")), run_args(f))[1],
+         ("'num-samples' is b'lots', not an integer", "rebuild the LMDB")),
+    Case("lmdb_missing_image_key", "skip",
+         lambda f: (lmdb_set(f / "data", clovaai(4, drop=(b"image-000000002",))), run_args(f))[1],
+         ("1 sample(s) skipped",), skipped=1, skip_reason="has no 'image-000000002'; rebuild the LMDB"),
+    Case("lmdb_num_samples_too_large", "skip",
+         lambda f: (lmdb_set(f / "data", clovaai(3, num=b"4")), run_args(f))[1],
+         ("1 sample(s) skipped",), skipped=1, skip_reason="has no 'label-000000004'"),
+]
+
+
+# -- image modes (handled: decoded to the same grey ramp) ----------------------------------------
+
+
+def _mode_image(mode: str) -> tuple[bytes, int]:
+    """The grey ramp stored in ``mode``; returns (encoded bytes, tolerated difference in grey levels)."""
+    grey = Image.fromarray(RAMP)
+    rgb = grey.convert("RGB")
+    if mode == "I;16":
+        return encode(Image.fromarray(RAMP.astype(np.uint16) * 257)), 0
+    if mode == "I;16B":
+        return encode(Image.frombytes("I;16B", grey.size, (RAMP.astype(">u2") * 257).tobytes()), "TIFF"), 0
+    if mode == "I16range":
+        return encode(Image.fromarray(RAMP.astype(np.int32) * 257), "TIFF"), 0
+    if mode == "I8range":
+        return encode(Image.fromarray(RAMP.astype(np.int32)), "TIFF"), 0
+    if mode == "F01":
+        return encode(Image.fromarray(RAMP.astype(np.float32) / 255), "TIFF"), 0
+    if mode == "F255":
+        return encode(Image.fromarray(RAMP.astype(np.float32)), "TIFF"), 0
+    if mode == "RGBA":  # black ink whose alpha is the darkness, on a transparent background
+        alpha = 255 - RAMP
+        return encode(Image.fromarray(np.dstack([np.zeros_like(RAMP)] * 3 + [alpha]), "RGBA")), 0
+    if mode == "LA":
+        return encode(Image.fromarray(np.dstack([np.zeros_like(RAMP), 255 - RAMP]), "LA")), 0
+    if mode == "1":
+        return encode(grey.convert("1")), 0
+    if mode == "CMYK_jpeg":
+        return encode(rgb.convert("CMYK"), "JPEG"), 8
+    if mode in ("CMYK", "YCbCr", "LAB"):
+        return encode(rgb.convert(mode), "TIFF"), 2
+    if mode == "YCbCr_jpeg":
+        return encode(rgb, "JPEG"), 8
+    if mode in ("L", "P", "RGB"):
+        return encode(grey.convert(mode)), 0
+    raise ValueError(mode)
+
+
+def _expected(mode: str) -> np.ndarray:
+    if mode == "1":  # binarised: the same thresholding Pillow applies
+        return np.asarray(Image.fromarray(RAMP).convert("1").convert("L"))
+    return RAMP
+
+
+def _mode_case(mode: str) -> Case:
+    def build(folder: Path) -> list[str]:
+        data, _ = _mode_image(mode)
+        folder_set(folder / "data", [b"images/img.bin\tword"], {"img.bin": data}, good=0)
+        return ["data", "validate", str(folder / "data" / "IIIT5K_3000")]
+
+    def check(folder: Path) -> None:
+        from strbench import decode_image
+
+        _, tolerance = _mode_image(mode)
+        rgb = decode_image((folder / "data" / "IIIT5K_3000" / "images" / "img.bin").read_bytes(), "img.bin")
+        expected = np.repeat(_expected(mode)[:, :, None], 3, axis=2).astype(int)
+        worst = int(np.abs(rgb.astype(int) - expected).max())
+        assert worst <= tolerance, f"mode {mode}: decoded image differs by {worst} grey levels (allowed {tolerance})"
+
+    return Case(f"image_mode_{mode}", "handled", build, ("1 samples checked", "clean"), check=check)
+
+
+MODES = ("1", "L", "P", "RGB", "LA", "RGBA", "I;16", "I;16B", "I16range", "I8range", "F01", "F255", "CMYK",
+         "CMYK_jpeg", "YCbCr", "YCbCr_jpeg", "LAB")
+MODE_CASES = [_mode_case(m) for m in MODES]
+
+
+def _sixteen_bit_run(folder: Path) -> list[str]:
+    eight = Image.open(io.BytesIO(good_image(4))).convert("L")
+    sixteen = Image.fromarray(np.asarray(eight).astype(np.uint16) * 257)
+    folder_set(folder / "data", [b"images/eight.png\tsame", b"images/sixteen.png\tsame"],
+               {"eight.png": encode(eight), "sixteen.png": encode(sixteen)}, good=0)
+    return run_args(folder)
+
+
+def _same_predictions(folder: Path) -> None:
+    import gzip
+
+    record = record_of(folder)
+    rows = [json.loads(line) for line in gzip.open(folder / "results" / record["predictions"]["file"], "rt")]
+    by_key = {row["key"]: row for row in rows}
+    assert "skip" not in by_key["images/sixteen.png"], by_key["images/sixteen.png"]
+    assert by_key["images/sixteen.png"]["prediction"] == by_key["images/eight.png"]["prediction"]
+
+
+# -- samples that must be skipped (counted in the record and the summary) ------------------------
+
+
+def _skip_case(name: str, lines: list[bytes], images: dict[str, bytes], reason: str, count: int = 1,
+               extra: tuple[str, ...] = ()) -> Case:
+    return Case(name, "skip", lambda f: (folder_set(f / "data", lines, images), run_args(f))[1],
+                (f"{count} sample(s) skipped", *extra), skipped=count, skip_reason=reason)
+
+
+def _jpeg_half() -> bytes:
+    data = encode(Image.open(io.BytesIO(good_image(5))).convert("RGB"), "JPEG")
+    return data[: len(data) // 2]
+
+
+def _nan_tiff() -> bytes:
+    values = RAMP.astype(np.float32)
+    values[3, 3] = np.nan
+    return encode(Image.fromarray(values), "TIFF")
+
+
+SKIP_CASES = [
+    _skip_case("decompression_bomb_over_limit", [b"images/bomb.png\tboom"], {"bomb.png": png_bomb(7000, 7000)},
+               "decompression bomb: 7000x7000 pixels exceeds the limit"),
+    _skip_case("decompression_bomb_pillow_warning_range", [b"images/bomb.png\tboom"],
+               {"bomb.png": png_header(10_000, 10_000)}, "decompression bomb"),
+    _skip_case("decompression_bomb_pillow_error_range", [b"images/bomb.png\tboom"],
+               {"bomb.png": png_header(30_000, 30_000)}, "decompression bomb"),
+    Case("decompression_bomb_flagged_by_validate", "handled",
+         lambda f: (folder_set(f / "data", [b"images/bomb.png\tboom"], {"bomb.png": png_header(10_000, 10_000)}),
+                    ["data", "validate", str(f / "data" / "IIIT5K_3000")])[1],
+         ("bomb.png", "decompression bomb", "1 problem(s)"), exit_code=1),
+    _skip_case("float_image_with_nan", [b"images/nan.tif\tnan"], {"nan.tif": _nan_tiff()}, "NaN or infinite values"),
+    _skip_case("truncated_jpeg", [b"images/cut.jpg\tcut"], {"cut.jpg": _jpeg_half()}, "truncated"),
+    _skip_case("empty_image_file", [b"images/empty.png\tnothing"], {"empty.png": b""}, "image is empty (0 bytes)"),
+    _skip_case("text_file_named_png", [b"images/text.png\ttext"], {"text.png": b"hello, not an image\n"},
+               "cannot decode image"),
+    _skip_case("missing_image_file", [b"images/gone.png\tgone"], {}, "image file missing"),
+    _skip_case("label_line_not_utf8", [b"images/good1.png\t\xff\xfeword"], {}, "re-save the file as UTF-8"),
+    _skip_case("label_line_without_tab", [b"images/good1.png word"], {}, "expected 'path<TAB>label'"),
+    _skip_case("empty_label", [b"images/x.png\t"], {"x.png": good_image(6)}, "empty label"),
+    _skip_case("duplicate_label_line", [b"images/good2.png\tword2"], {}, "already listed on line 2",
+               extra=("duplicate image path",)),
+    _skip_case("three_duplicate_lines", [b"images/good1.png\tword1"] * 3, {}, "already listed on line 1", count=3),
+]
+
+
+# -- numeric options and settings ---------------------------------------------------------------
+
+
+def _cli(*args: str) -> Callable[[Path], list[str]]:
+    def build(folder: Path) -> list[str]:
+        return [a.replace("{out}", str(folder / "out")) for a in args]
+
+    return build
+
+
+RUN = (*PLUGIN, "run", "--plugin", "dummy", "--workers", "0", "--results-dir", "{out}")
+
+OPTION_CASES = [
+    Case("limit_zero", "error", _cli(*RUN, "--limit", "0"), ("--limit", "must be at least 1, got 0")),
+    Case("limit_negative", "error", _cli(*RUN, "--limit", "-5"), ("--limit", "must be at least 1, got -5")),
+    Case("batch_size_zero", "error", _cli(*RUN, "--batch-size", "0"), ("--batch-size", "must be at least 1")),
+    Case("batch_size_negative", "error", _cli(*RUN, "--batch-size", "-1"), ("--batch-size", "must be at least 1")),
+    Case("batch_size_not_a_number", "error", _cli(*RUN, "--batch-size", "many"),
+         ("--batch-size", "expected an integer, got 'many'")),
+    Case("workers_negative", "error", _cli(*PLUGIN, "run", "--plugin", "dummy", "--workers", "-1"),
+         ("--workers", "must be at least 0, got -1")),
+    Case("perf_runs_zero", "error", _cli(*PLUGIN, "bench", "--plugin", "dummy", "--perf-runs", "0"),
+         ("--perf-runs", "must be at least 1")),
+    Case("perf_batch_sizes_zero", "error", _cli(*PLUGIN, "bench", "--plugin", "dummy", "--perf-batch-sizes", "8", "0"),
+         ("--perf-batch-sizes", "must be at least 1")),
+    Case("infer_batch_size_zero", "error", _cli(*PLUGIN, "infer", "--plugin", "dummy", "--batch-size", "0", "x.png"),
+         ("--batch-size", "must be at least 1")),
+    Case("synth_count_zero", "error", _cli("data", "synth", "{out}", "--count", "0"),
+         ("--count", "must be at least 1")),
+    Case("train_lr_nan", "error",
+         _cli("-p", "strbench_rare.plugin", "train", "--plugin", "rare", "--train-data", "{out}", "--output-dir",
+              "{out}", "--set", "lr=nan"), ("training setting lr='nan': expected a finite number",)),
+    Case("train_lr_inf", "error",
+         _cli("-p", "strbench_rare.plugin", "train", "--plugin", "rare", "--train-data", "{out}", "--output-dir",
+              "{out}", "--set", "lr=inf"), ("training setting lr='inf': expected a finite number",)),
+    Case("train_grad_clip_negative", "error",
+         _cli("-p", "strbench_rare.plugin", "train", "--plugin", "rare", "--train-data", "{out}", "--output-dir",
+              "{out}", "--set", "grad_clip=-1"), ("grad_clip must be positive",)),
+    Case("train_batch_size_zero", "error",
+         _cli("-p", "strbench_rare.plugin", "train", "--plugin", "rare", "--train-data", "{out}", "--output-dir",
+              "{out}", "--set", "batch_size=0"), ("batch_size must be at least 1",)),
+]
+
+
+# -- output locations, checked before any work --------------------------------------------------
+
+
+def _file_at(folder: Path, name: str = "blocker") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("a regular file\n")
+    return folder / name
+
+
+OUTPUT_CASES = [
+    Case("results_dir_is_a_file", "error",
+         lambda f: [*RUN[:-1], str(_file_at(f)), "--limit", "3"], ("--results-dir", "is a file, not a folder")),
+    Case("results_dir_below_a_file", "error",
+         lambda f: [*RUN[:-1], str(_file_at(f) / "results"), "--limit", "3"],
+         ("--results-dir", "which is a file, not a folder")),
+    Case("results_dir_not_writable", "error",
+         lambda f: [*RUN[:-1], "/proc/strbench-results", "--limit", "3"], ("--results-dir /proc/strbench-results",
+                                                                          "is not writable")),
+    Case("leaderboard_output_below_a_file", "error",
+         lambda f: ["leaderboard", "--results-dir", str(f), "--format", "csv", "-o", str(_file_at(f) / "b.csv")],
+         ("--output", "blocker is a file, not a folder")),
+    Case("train_output_dir_below_a_file", "error",
+         lambda f: ["-p", "strbench_rare.plugin", "train", "--plugin", "rare", "--train-data", str(f),
+                    "--output-dir", str(_file_at(f) / "out")], ("--output-dir", "which is a file")),
+    Case("data_root_is_a_file", "error",
+         lambda f: [*PLUGIN, "run", "--plugin", "dummy", "--data-root", str(_file_at(f)), "--results-dir",
+                    str(f / "r")], ("is not a folder", "--data-root")),
+]
+
+
+# -- records read back ---------------------------------------------------------------------------
+
+
+def _good_run(folder: Path, first: int = 1) -> Path:
+    """A finished run of 4 samples in ``folder/results``; returns its record path."""
+    from strbench.cli.main import main
+
+    images = {f"w{i}.png": good_image(first + i) for i in range(4)}
+    folder_set(folder / "data", [f"images/w{i}.png\tword".encode() for i in range(4)], images, good=0)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["-q", *run_args(folder)])
+    assert code == 0, "the good run failed"
+    (path,) = (folder / "results").glob("*.json")
+    return path
+
+
+def _edit(path: Path, change: Callable[[dict], None]) -> Path:
+    record = json.loads(path.read_text(encoding="utf-8"))
+    change(record)
+    path.write_text(json.dumps(record), encoding="utf-8")
+    return path
+
+
+def _newer_corrupt(folder: Path) -> list[str]:
+    path = _good_run(folder)
+    newer = path.with_name(path.name.replace(path.name[:8], "29991231", 1))
+    newer.write_text(path.read_text(encoding="utf-8")[:200], encoding="utf-8")  # cut mid-write
+    return ["leaderboard", "--results-dir", str(folder / "results"), "--include-synthetic", "--format", "markdown"]
+
+
+def _other_predictions(folder: Path) -> list[str]:
+    first = _good_run(folder / "a")
+    second = _good_run(folder / "b", first=20)
+    record = json.loads(first.read_text(encoding="utf-8"))
+    other = json.loads(second.read_text(encoding="utf-8"))
+    # another run's predictions under this record's file name
+    shutil.copy(second.parent / other["predictions"]["file"], first.parent / record["predictions"]["file"])
+    return ["rescore", str(first), "--protocol", "cased62"]
+
+
+def _tampered_predictions(folder: Path) -> list[str]:
+    import gzip
+
+    path = _good_run(folder)
+    record = json.loads(path.read_text(encoding="utf-8"))
+    pred = path.parent / record["predictions"]["file"]
+    rows = [json.loads(line) for line in gzip.open(pred, "rt")]
+    for row in rows:
+        row["prediction"] = "tampered"
+    pred.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode()))
+    return ["rescore", str(path), "--protocol", "cased62"]
+
+
+RECORD_CASES = [
+    Case("leaderboard_newest_record_corrupt", "handled", _newer_corrupt,
+         ("left out of the leaderboard", "29991231", "STALE?", "could not be read")),
+    Case("leaderboard_record_missing_fields", "handled",
+         lambda f: (_edit(_good_run(f), lambda r: r.pop("variant")),
+                    ["leaderboard", "--results-dir", str(f / "results"), "--include-synthetic"])[1],
+         ("left out of the leaderboard", "lacks variant")),
+    Case("rescore_record_missing_fields", "error",
+         lambda f: ["rescore", str(_edit(_good_run(f), lambda r: r["datasets"][0].pop("samples_run"))),
+                    "--protocol", "cased62"], ("lacks datasets[0].samples_run", "re-run the benchmark")),
+    Case("rescore_record_without_protocol", "error",
+         lambda f: ["rescore", str(_edit(_good_run(f), lambda r: r.pop("protocol"))), "--protocol", "cased62"],
+         ("lacks protocol.key",)),
+    Case("rescore_predictions_of_another_run", "error", _other_predictions,
+         ("does not match", "sha256", "restore the predictions written with this record")),
+    Case("rescore_predictions_edited", "error", _tampered_predictions, ("does not match", "sha256")),
+    Case("rescore_predictions_missing", "error",
+         lambda f: (lambda p: (next(p.parent.glob("*.gz")).unlink(), ["rescore", str(p), "--protocol", "cased62"])[1])(
+             _good_run(f)), ("predictions file", "is missing", "restore it")),
+    Case("rescore_record_not_json", "error",
+         lambda f: (_file_at(f, "r.json"), ["rescore", str(f / "r.json"), "--protocol", "cased62"])[1],
+         ("cannot read record", "r.json")),
+    Case("rescore_not_a_record", "error",
+         lambda f: (f.mkdir(parents=True, exist_ok=True), (f / "x.json").write_text("{}"),
+                    ["rescore", str(f / "x.json"), "--protocol", "cased62"])[2], ("is not a strbench record",)),
+]
+
+
+# -- interrupted writes ---------------------------------------------------------------------------
+
+
+KILLED_WRITER = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    from strbench.atomic import atomic_path
+    with atomic_path(Path(sys.argv[1])) as tmp:
+        tmp.write_bytes(b"half a record")
+        print(tmp, flush=True)
+        time.sleep(60)
+""")
+
+
+def _killed_writer(folder: Path) -> list[str]:
+    """A writer SIGKILLed inside an atomic write into the results folder, leaving its temp file."""
+    results = folder / "out"
+    results.mkdir(parents=True)
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(results / "r.json")], stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout is not None
+    tmp = Path(proc.stdout.readline().strip())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert tmp.exists(), "the killed writer left no temporary file to clean"
+    return [a.replace("{out}", str(results)) for a in RUN] + ["--limit", "3"]
+
+
+def _no_temporaries(folder: Path) -> None:
+    left = [p.name for p in (folder / "out").iterdir() if p.name.startswith(".")]
+    assert not left, f"temporary files left: {left}"
+
+
+WRITE_CASES = [
+    Case("temp_file_of_killed_writer_cleaned", "handled", _killed_writer, ("default-synthetic",),
+         check=_no_temporaries),
+    Case("sixteen_bit_png_run", "handled", _sixteen_bit_run, ("IIIT5k_3000",), check=_same_predictions),
+]
+
+CASES: list[Case] = [*LMDB_CASES, *MODE_CASES, *SKIP_CASES, *OPTION_CASES, *OUTPUT_CASES, *RECORD_CASES,
+                     *WRITE_CASES]
+
+
+def main(argv: list[str]) -> int:
+    """Write every case below ``argv[0]`` and print its command line and expected outcome."""
+    if len(argv) != 1:
+        print("usage: python tests/bad_inputs/generate.py OUT_FOLDER", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
+    out = Path(argv[0])
+    for case in CASES:
+        folder = out / case.name
+        folder.mkdir(parents=True, exist_ok=True)
+        args = case.build(folder)
+        expected = case.outcome + (f" ({case.skipped} skipped: {case.skip_reason})" if case.outcome == "skip" else "")
+        print(f"{case.name}\t{expected}\tstrbench {' '.join(args)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
