@@ -20,6 +20,7 @@ from strbench.plugin.host import PluginHost
 from strbench.report.terminal import print_next_steps, print_perf_summary, print_run_summary
 from strbench.run.runinfo import RunInfo
 from strbench.run.runner import run_benchmark
+from strbench.run.sharding import context_from_env, leave
 
 
 def add_run_args(p: argparse.ArgumentParser) -> None:
@@ -84,7 +85,15 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
-    path, record = run_benchmark(host, info_from_args(args))
+    ctx = context_from_env()
+    if not ctx.is_main:  # under torchrun rank 0 reports the run
+        ui.configure(quiet=True)
+    try:
+        path, record = run_benchmark(host, info_from_args(args))
+    finally:
+        leave(ctx)
+    if not ctx.is_main:
+        return 0
     data = record.to_json()
     if args.json:
         print(json.dumps({"path": str(path), "record": data}, indent=1, ensure_ascii=False, allow_nan=True))

@@ -33,9 +33,12 @@ from strbench.run.records import now_iso, record_id, write_record
 from strbench.run.resume import ResumeState, run_key
 from strbench.run.runinfo import RunInfo
 from strbench.run.scoring import DatasetScore, score, summarize
+from strbench.run.sharding import DistContext, Shard, context_from_env, gather_runs, join, shard_range, share
 from strbench.run.stats import record_intervals
 from strbench.run.streaming import PredictionSpool
 from strbench.weights.identity import describe_weights
+
+SINGLE_PROCESS = DistContext()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,11 +195,18 @@ class _Subset(SampleSource):
         return self.inner.key(index)
 
 
-def predict_version(recognizer: Recognizer, loc: LocatedVersion, source: SampleSource, info: RunInfo,
-                    spool: PredictionSpool, advance: Callable[[int], None]) -> DatasetRun:
-    """Predict every sample of one version (its first ``--limit`` samples for a subset run),
-    streaming the predictions into ``spool`` as they come (bounded memory)."""
+def run_share(source: SampleSource, info: RunInfo, ctx: DistContext) -> SampleSource:
+    """What this process predicts of a version: its first ``--limit`` samples for a subset run,
+    and of those this rank's shard under torchrun."""
     subset = _Subset(source, info.limit) if info.limit is not None else source
+    return Shard(subset, shard_range(len(subset), ctx)) if ctx.enabled else subset
+
+
+def predict_version(recognizer: Recognizer, loc: LocatedVersion, source: SampleSource, info: RunInfo,
+                    spool: PredictionSpool, advance: Callable[[int], None], ctx: DistContext) -> DatasetRun:
+    """Predict this process's share of one version (:func:`run_share`), streaming the predictions
+    into ``spool`` as they come (bounded memory)."""
+    subset = run_share(source, info, ctx)
     writer = spool.writer()
     start = time.perf_counter()
     _, model_s = predict_source(recognizer, subset, batch_size=info.batch_size, workers=info.workers,
@@ -207,11 +217,12 @@ def predict_version(recognizer: Recognizer, loc: LocatedVersion, source: SampleS
 
 def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[LocatedVersion],
                      first_source: SampleSource, info: RunInfo, spool: PredictionSpool,
-                     state: ResumeState | None = None) -> list[DatasetRun]:
+                     state: ResumeState | None = None, ctx: DistContext = SINGLE_PROCESS) -> list[DatasetRun]:
     """Predict each found version under one progress bar; every source but the (already open) first
     is opened here and closed. A version ``state`` holds from an interrupted identical run is taken
     from there; each newly predicted one is saved to it."""
-    total = sum(min(loc.found or 0, info.limit if info.limit is not None else loc.found or 0) for loc in found)
+    total = sum(len(shard_range(min(loc.found or 0, loc.found or 0 if info.limit is None else info.limit), ctx))
+                for loc in found)
     runs = []
     with ui.progress() as bar:
         task = bar.add_task(f"{len(found)} dataset(s)", total=total)
@@ -227,10 +238,10 @@ def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[Locat
                 advance(len(cached[0]))
                 continue
             if i == 0:
-                runs.append(predict_version(recognizer, loc, first_source, info, spool, advance))
+                runs.append(predict_version(recognizer, loc, first_source, info, spool, advance, ctx))
             else:
                 with contextlib.closing(open_source(host, loc)) as source:
-                    runs.append(predict_version(recognizer, loc, source, info, spool, advance))
+                    runs.append(predict_version(recognizer, loc, source, info, spool, advance, ctx))
             if state is not None:
                 state.save(loc, list(runs[-1].predictions), runs[-1].model_seconds, runs[-1].wall_seconds)
     return runs
@@ -257,7 +268,12 @@ def score_runs(plan: RunPlan, runs: list[DatasetRun]) -> tuple[dict[str, Dataset
 
 
 def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
-    """Evaluate ``info.algorithm`` on every located dataset and write the record (atomically)."""
+    """Evaluate ``info.algorithm`` on every located dataset and write the record (atomically).
+    Under torchrun every rank predicts its shard and rank 0 writes the one record
+    (``run/sharding.py``); every rank returns its path and content."""
+    ctx = context_from_env()
+    if ctx.enabled:
+        info = dataclasses.replace(info, device=join(ctx, info.device), resume=False)
     plan = resolve(host, info)
     check_output_dir(plan.info.results_dir, "--results-dir")
     located = locate_datasets(host, plan)
@@ -267,19 +283,46 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
         first_source = stack.enter_context(contextlib.closing(open_source(host, found[0])))
         loaded = load_recognizer(plan, first_source, stack)
         spool = stack.enter_context(PredictionSpool(plan.info.results_dir))
-        state = ResumeState(plan.info.results_dir, run_key(plan.info, loaded.weights.to_json(), plan.protocol.id),
-                            fresh=not plan.info.resume)
-        host.notify_run_start(plan.info)
-        runs = predict_versions(host, loaded.recognizer, found, first_source, plan.info, spool, state)
+        state = None if ctx.enabled else ResumeState(
+            plan.info.results_dir, run_key(plan.info, loaded.weights.to_json(), plan.protocol.id),
+            fresh=not plan.info.resume)
+        if ctx.is_main:
+            host.notify_run_start(plan.info)
+        runs = predict_versions(host, loaded.recognizer, found, first_source, plan.info, spool, state, ctx)
+        gathered = gather_runs(ctx, runs) if ctx.enabled else runs
+        if gathered is None:  # not rank 0: rank 0 scores, writes and shares the result
+            path, record = share(ctx, None)
+            return Path(path), Record.from_json(record)
         wall = time.perf_counter() - t0
         perf = measure_perf(plan, loaded.recognizer, first_source, found[0].version.name) if plan.info.perf else None
-        scores, summary = score_runs(plan, runs)
+        scores, summary = score_runs(plan, gathered)
         record = build_record(plan.info, plan.algorithm, plan.protocol, host.algorithm_owner(plan.algorithm.name),
-                              loaded, located, runs, scores, summary, started=started, wall=wall, perf=perf,
+                              loaded, located, gathered, scores, summary, started=started, wall=wall, perf=perf,
                               intervals=record_intervals(scores, plan.suite))
+        if ctx.enabled:
+            describe_sharding(record, ctx)
         host.notify_run_end(plan.info, record)
-        rows = (p.to_json(r.located.version.name) for r in runs for p in r.predictions)
+        rows = (p.to_json(r.located.version.name) for r in gathered for p in r.predictions)
         path = write_record(plan.info.results_dir, record, rows)  # before the spool is removed
-        state.finish()
+        if state is not None:
+            state.finish()
     host.notify_result_written(path, record)
+    if ctx.enabled:
+        share(ctx, (str(path), record.to_json()))
     return path, record
+
+
+def describe_sharding(record: Record, ctx: DistContext) -> None:
+    """Say in the record that ``ctx.world_size`` processes shared the samples, and that speed (if
+    measured) comes from rank 0 alone."""
+    record.runtime.extra["distributed"] = {"world_size": ctx.world_size, "sharding": "contiguous per version",
+                                           "backend": dist_backend()}
+    if record.perf is not None:
+        record.perf.system["world_size"] = ctx.world_size
+        record.perf.system["measured_by"] = "rank 0 alone, after the sharded accuracy pass"
+
+
+def dist_backend() -> str:
+    import torch.distributed as dist
+
+    return str(dist.get_backend()) if dist.is_initialized() else "none"

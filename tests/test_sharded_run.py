@@ -1,0 +1,60 @@
+"""Sharded evaluation: ``torchrun --nproc-per-node 2 -m strbench run`` (gloo, CPU) writes one
+record equal to a single-process run's; the shards cover every sample once, in order."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from strbench.run.records import load_record, predictions_path, read_predictions
+from strbench.run.sharding import shard_range
+from strbench.training.distributed import DistContext
+
+pytest.importorskip("strbench_rare")
+
+
+def test_shards_cover_every_sample_once_in_order() -> None:
+    for total in (0, 1, 7, 288, 3000):
+        for world in (1, 2, 3, 8):
+            parts = [shard_range(total, DistContext(r, world, r)) for r in range(world)]
+            assert [i for p in parts for i in p] == list(range(total))
+            assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _strbench(prefix: list[str], results: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for key in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(key, None)
+    cmd = [*prefix, "-m", "strbench", "run", "--algorithm", "rare", "--variant", "mv3", "--workers", "0",
+           "--batch-size", "8", "--limit", "30", "--results-dir", str(results)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def test_two_processes_write_the_record_of_one(tmp_path: Path) -> None:
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+                "--master-addr", "127.0.0.1", "--master-port", str(_free_port())]
+    sharded = _strbench(torchrun, tmp_path / "sharded")
+    _strbench([sys.executable], tmp_path / "single")
+    [sp] = (tmp_path / "sharded").glob("*.json")  # rank 1 wrote nothing
+    [op] = (tmp_path / "single").glob("*.json")
+    s, o = load_record(sp), load_record(op)
+    assert [(d.name, d.evaluated, d.metrics) for d in s.datasets] == [(d.name, d.evaluated, d.metrics) for d in o.datasets]
+    assert s.summary.to_json() == o.summary.to_json() and s.intervals == o.intervals
+    rows = [(ds, p.key, p.label, p.prediction) for ds, p in read_predictions(predictions_path(sp, s))]
+    assert rows == [(ds, p.key, p.label, p.prediction) for ds, p in read_predictions(predictions_path(op, o))]
+    assert len(rows) == 30
+    assert s.runtime.extra["distributed"]["world_size"] == 2 and "distributed" not in o.runtime.extra
+    assert sharded.stdout.count("record written") <= 1  # rank 0 alone reports
