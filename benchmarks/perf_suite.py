@@ -54,9 +54,12 @@ def bench_command(entry: dict[str, Any]) -> list[str]:
            "--perf-runs", str(entry["perf_runs"]), "--perf-warmup", str(entry["perf_warmup"]),
            "--perf-repeats", str(entry["perf_repeats"]), "--compile", entry["compile"]]
     for key, flag in (("variant", "--variant"), ("weights", "--weights"), ("backend", "--backend"),
-                      ("precision", "--precision"), ("limit", "--limit")):
+                      ("precision", "--precision"), ("limit", "--limit"),
+                      ("calibration_samples", "--calibration-samples")):
         if entry.get(key) is not None:
             cmd += [flag, str(entry[key])]
+    if entry.get("calibration_data"):
+        cmd += ["--calibration-data", str(entry["calibration_data"])]
     data_root = (REPO / entry["data_root"]).resolve() if entry.get("data_root") else None
     if data_root is not None and data_root.is_dir():
         cmd += ["--data-root", str(entry["data_root"])]

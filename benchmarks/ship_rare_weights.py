@@ -30,7 +30,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 PLUGIN_WEIGHTS = REPO / "plugins" / "rare" / "strbench_rare" / "weights"
 RESULTS = REPO / "results"
-STAGES = ("pretrain", "finetune")
+STAGES = ("pretrain", "pretrain_more", "finetune")  # train_rare_mv3.sh's stage folders, in order
 
 
 def read_events(log: Path) -> list[dict[str, Any]]:
@@ -155,7 +155,7 @@ def plot(stages: dict[str, dict[str, Any]], offsets: dict[str, int], points: lis
 
     fig, loss_ax = plt.subplots(figsize=(9, 4.8), dpi=110)
     acc_ax = loss_ax.twinx()
-    colours = {"pretrain": "tab:blue", "finetune": "tab:purple"}
+    colours = {"pretrain": "tab:blue", "pretrain_more": "tab:cyan", "finetune": "tab:purple"}
     for stage, info in stages.items():
         train = [e for e in info["events"] if e["event"] == "train"]
         loss_ax.plot([e["sample_passes"] + offsets[stage] for e in train], [e["loss"] for e in train],
@@ -169,7 +169,8 @@ def plot(stages: dict[str, dict[str, Any]], offsets: dict[str, int], points: lis
         for p in points[-1:]:
             acc_ax.annotate(f"{p['benchmark_word_accuracy']:.1f}%", (p["sample_passes"], p["benchmark_word_accuracy"]),
                             textcoords="offset points", xytext=(-30, 6))
-    loss_ax.axvline(offsets["finetune"], color="grey", ls="--", lw=0.8)
+    for stage in STAGES[1:]:
+        loss_ax.axvline(offsets[stage], color="grey", ls="--", lw=0.8)
     loss_ax.set_xlabel("sample-passes (training images seen)")
     loss_ax.set_ylabel("training loss (log)")
     loss_ax.set_yscale("log")
@@ -178,10 +179,19 @@ def plot(stages: dict[str, dict[str, Any]], offsets: dict[str, int], points: lis
     handles = loss_ax.get_legend_handles_labels()[0] + acc_ax.get_legend_handles_labels()[0]
     labels = loss_ax.get_legend_handles_labels()[1] + acc_ax.get_legend_handles_labels()[1]
     loss_ax.legend(handles, labels, fontsize=7, loc="center right")
-    loss_ax.set_title("RARE-mv3 trained by strbench on a 2-core CPU: synthetic pre-training | real fine-tuning", fontsize=9)
+    loss_ax.set_title("RARE-mv3 trained by strbench on a 2-core CPU: synthetic pre-training (two legs) | real fine-tuning", fontsize=9)
     fig.tight_layout()
     fig.savefig(png)
     plt.close(fig)
+
+
+def stage_offsets(stages: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Sample-passes before each stage (the stages run one after the other)."""
+    offsets, total = {}, 0
+    for stage in STAGES:
+        offsets[stage] = total
+        total += stages[stage]["sample_passes"]
+    return offsets
 
 
 def sha256(path: Path) -> str:
@@ -222,7 +232,7 @@ def main() -> int:
         print(f"skipped: benchmark data not found at {args.data_root}", file=sys.stderr)
         return 2
     stages = {stage: stage_summary(run / stage) for stage in STAGES}
-    offsets = {"pretrain": 0, "finetune": stages["pretrain"]["sample_passes"]}
+    offsets = stage_offsets(stages)
     if args.reuse:
         points = reuse_snapshot_records(run, variant, offsets)
     else:
@@ -237,7 +247,7 @@ def main() -> int:
     identity = {
         "name": f"strbench RARE-{variant} ({today})",
         "trained_by": "strbench (benchmarks/train_rare_mv3.sh)",
-        "recipe": "strbench-synth-real (pretrain, then finetune)",
+        "recipe": "strbench-synth-real (pretrain, pretrain-more, then finetune)",
         "data": "strbench data synth (400,000 + 60,000 synthetic words) + IIIT5K/SVT/IC15 training splits (6,725 real crops)",
         "date": today,
         "steps": {stage: s["steps"] for stage, s in stages.items()},
