@@ -112,6 +112,17 @@ def test_leaderboard_says_what_it_left_out_and_why(tmp_path: Path, capsys) -> No
     assert f"{record_id}: subset run (first 100 samples per set); --include-subsets shows it" in err
 
 
+def test_training_snapshot_evaluations_stay_off_the_board_unless_asked(tmp_path: Path, capsys) -> None:
+    results = _perf_results(tmp_path, contended=False)
+    curve = results / "training" / "algo_v" / "curve"
+    curve.mkdir(parents=True)
+    (results / f"{PERF_RECORD.stem}.json").rename(curve / f"{PERF_RECORD.stem}.json")
+    _, out, err = leaderboard(capsys, "--results-dir", str(results), "--json")
+    assert json.loads(out)["rows"] == [] and "--include-training shows it" in err
+    _, out, _ = leaderboard(capsys, "--results-dir", str(results), "--json", "--include-training")
+    assert len(json.loads(out)["rows"]) == 1
+
+
 @pytest.mark.parametrize("fmt", ["terminal", "markdown", "csv", "html", "json"])
 def test_subset_rows_are_marked_in_every_format(capsys, fmt: str) -> None:
     _, out, _ = leaderboard(capsys, "--results-dir", str(RESULTS / "perf"), "--include-subsets", "--format", fmt)

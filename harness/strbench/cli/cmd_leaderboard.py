@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", help="only rows of this protocol id")
     p.add_argument("--include-subsets", action="store_true", help="include --limit subset runs")
     p.add_argument("--include-synthetic", action="store_true", help="include runs on the synthetic default set")
+    p.add_argument("--include-training", action="store_true",
+                   help="include the evaluations of training snapshots (records under training/)")
     p.add_argument("--include-contended", action="store_true",
                    help="use perf measurements taken under CPU contention for the speed columns (marked *)")
     p.add_argument("--perf-device", default=None, metavar="DEVICE",
@@ -94,6 +96,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     fmt = "json" if args.json else args.format
     board = lb.collect(args.results_dir, group=args.group, include_subsets=args.include_subsets,
                        include_synthetic=args.include_synthetic, perf_device=args.perf_device,
+                       include_training=args.include_training,
                        protocol=args.protocol, include_contended=args.include_contended, aggregate=args.aggregate)
     rows = board.rows
     if args.significance:

@@ -183,7 +183,7 @@ class Board:
 
 def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: bool = False,
             include_synthetic: bool = False, perf_device: str | None = None, protocol: str | None = None,
-            include_contended: bool = False, aggregate: bool = False) -> Board:
+            include_contended: bool = False, aggregate: bool = False, include_training: bool = False) -> Board:
     """Newest record per row key; subset and synthetic-data records are left out unless asked for,
     and every record left out is listed with its reason.
 
@@ -214,6 +214,8 @@ def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: b
             elif record.model_key not in perf_by_model or record.created >= perf_by_model[record.model_key][0]:
                 perf_by_model[record.model_key] = (record.created, perf, record.id)
         reason = _exclusion_reason(record, include_subsets, include_synthetic, protocol)
+        if not reason and not include_training and _under_training(path, results_dir):
+            reason = "evaluates a training snapshot (a curve point under training/); --include-training shows it"
         if reason:
             board.excluded.append(Exclusion(record.id, reason))
             continue
@@ -242,6 +244,14 @@ def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: b
     mark_stale(board.rows, [path for path, _ in board.problems])
     board.rows.sort(key=lambda r: (r.protocol, -(r.group_weighted or -1.0), r.algorithm, r.variant))
     return board
+
+
+def _under_training(path: Path, results_dir: Path) -> bool:
+    """Records below ``<results>/training/`` evaluate weights snapshots of a training curve."""
+    try:
+        return path.relative_to(results_dir).parts[0] == "training"
+    except (ValueError, IndexError):
+        return False
 
 
 def _exclusion_reason(record: Record, include_subsets: bool, include_synthetic: bool,
