@@ -11,9 +11,11 @@ control flow stay in float as well.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import itertools
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -78,6 +80,18 @@ class _Reader:
         pass
 
 
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """ONNX Runtime's quantizer logs advice and per-bias notes to the root logger; keep errors only."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -116,7 +130,7 @@ def quantize_onnx_int8(
     if first is None:
         raise DataError(f"no calibration images from {calibration_source}; int8 needs real training crops")
     reader = _Reader(itertools.chain([first], feeds))
-    with atomic_path(output, suffix=".onnx") as tmp:
+    with atomic_path(output, suffix=".onnx") as tmp, _quiet_root_logger():
         quantize_static(
             str(model), str(tmp), reader,  # duck-typed CalibrationDataReader
             quant_format=QuantFormat.QDQ, per_channel=True,
