@@ -8,8 +8,9 @@ import os
 import pytest
 import torch
 
+from strbench.checksum import sha256_file
 from strbench.errors import DataError
-from strbench.weights.io import compare_state, load_into, load_weights, save_weights, sha256_file
+from strbench.weights.io import compare_state, load_into, load_weights, save_weights
 
 
 def _model() -> torch.nn.Module:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pluggy
 
+from strbench.checksum import sha256_file
 from strbench.data.base import DatasetFormat, RawSample, SampleSource
 from strbench.data.loader import LoadedBatch, decode_image, make_loader, open_dataset
 from strbench.data.preprocess import collate, make_batch, preprocess_image
@@ -33,7 +34,7 @@ from strbench.training.recipes import Recipe, available_recipes, load_recipe
 from strbench.weights.download import fetch
 from strbench.weights.export import export_onnx, max_abs_diff, onnx_session
 from strbench.weights.identity import describe_weights
-from strbench.weights.io import compare_state, load_into, load_weights, save_weights, sha256_file
+from strbench.weights.io import compare_state, load_into, load_weights, save_weights
 from strbench.weights.paddle import read_pdparams
 from strbench.weights.releases import WeightsRelease
 

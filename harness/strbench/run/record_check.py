@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from strbench.checksum import sha256_file
 from strbench.errors import DataError
 
 #: Fields every reader needs (dotted: nested), and those of each ``datasets`` entry.
@@ -46,14 +46,6 @@ def require_fields(path: Path, record: dict[str, Any], fields: Sequence[str] = R
         shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
         raise DataError(f"record {path} lacks {shown}; it is damaged or was edited: restore it from a copy "
                         f"or re-run the benchmark")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def verify_predictions(record_path: Path, record: dict[str, Any]) -> Path:

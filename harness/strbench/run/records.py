@@ -9,7 +9,6 @@ Both are written atomically (temporary file, then rename).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from strbench.atomic import atomic_path, atomic_write_bytes
+from strbench.checksum import sha256_file
 from strbench.errors import DataError
 from strbench.run.record import SCHEMA, PredictionsRef, Record
 from strbench.run.record_check import require_fields
@@ -44,7 +44,6 @@ def write_predictions(path: Path, rows: Iterable[dict[str, Any]]) -> tuple[str, 
     """Write gzip JSON lines atomically, streaming (rows are not held); return (sha256 of the
     file, number of rows)."""
     count = 0
-    digest = hashlib.sha256()
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as raw:
             with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
@@ -53,10 +52,8 @@ def write_predictions(path: Path, rows: Iterable[dict[str, Any]]) -> tuple[str, 
                     count += 1
             raw.flush()
             os.fsync(raw.fileno())
-        with open(tmp, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest(), count
+        digest = sha256_file(tmp)
+    return digest, count
 
 
 def read_predictions(path: Path) -> Iterator[tuple[str, SamplePrediction]]:

@@ -33,7 +33,16 @@ from strbench.run.records import now_iso, record_id, write_record
 from strbench.run.resume import ResumeState, run_key
 from strbench.run.runinfo import RunInfo
 from strbench.run.scoring import DatasetScore, score, summarize
-from strbench.run.sharding import DistContext, Shard, context_from_env, gather_runs, join, shard_range, share
+from strbench.run.sharding import (
+    DistContext,
+    Shard,
+    context_from_env,
+    describe_sharding,
+    gather_runs,
+    join,
+    shard_range,
+    share,
+)
 from strbench.run.stats import record_intervals
 from strbench.run.streaming import PredictionSpool
 from strbench.weights.identity import describe_weights
@@ -202,6 +211,12 @@ def run_share(source: SampleSource, info: RunInfo, ctx: DistContext) -> SampleSo
     return Shard(subset, shard_range(len(subset), ctx)) if ctx.enabled else subset
 
 
+def _samples_run(loc: LocatedVersion, info: RunInfo) -> int:
+    """How many samples of a version the run evaluates: all it found, or its first ``--limit``."""
+    found = loc.found or 0
+    return found if info.limit is None else min(found, info.limit)
+
+
 def predict_version(recognizer: Recognizer, loc: LocatedVersion, source: SampleSource, info: RunInfo,
                     spool: PredictionSpool, advance: Callable[[int], None], ctx: DistContext) -> DatasetRun:
     """Predict this process's share of one version (:func:`run_share`), streaming the predictions
@@ -221,8 +236,7 @@ def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[Locat
     """Predict each found version under one progress bar; every source but the (already open) first
     is opened here and closed. A version ``state`` holds from an interrupted identical run is taken
     from there; each newly predicted one is saved to it."""
-    total = sum(len(shard_range(min(loc.found or 0, loc.found or 0 if info.limit is None else info.limit), ctx))
-                for loc in found)
+    total = sum(len(shard_range(_samples_run(loc, info), ctx)) for loc in found)
     runs = []
     with ui.progress() as bar:
         task = bar.add_task(f"{len(found)} dataset(s)", total=total)
@@ -311,18 +325,3 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
         share(ctx, (str(path), record.to_json()))
     return path, record
 
-
-def describe_sharding(record: Record, ctx: DistContext) -> None:
-    """Say in the record that ``ctx.world_size`` processes shared the samples, and that speed (if
-    measured) comes from rank 0 alone."""
-    record.runtime.extra["distributed"] = {"world_size": ctx.world_size, "sharding": "contiguous per version",
-                                           "backend": dist_backend()}
-    if record.perf is not None:
-        record.perf.system["world_size"] = ctx.world_size
-        record.perf.system["measured_by"] = "rank 0 alone, after the sharded accuracy pass"
-
-
-def dist_backend() -> str:
-    import torch.distributed as dist
-
-    return str(dist.get_backend()) if dist.is_initialized() else "none"

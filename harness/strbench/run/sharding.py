@@ -18,9 +18,11 @@ import torch.distributed as dist
 
 from strbench.data.base import RawSample, SampleSource
 from strbench.run.assemble import DatasetRun
+from strbench.run.record import Record
 from strbench.training.distributed import DistContext, context_from_env, init_distributed, shutdown
 
-__all__ = ["DistContext", "Shard", "context_from_env", "gather_runs", "join", "leave", "shard_range", "share"]
+__all__ = ["DistContext", "Shard", "context_from_env", "describe_sharding", "gather_runs", "join", "leave",
+           "shard_range", "share"]
 
 
 def shard_range(total: int, ctx: DistContext) -> range:
@@ -83,3 +85,17 @@ def share(ctx: DistContext, value: Any) -> Any:
     box = [value if ctx.is_main else None]
     dist.broadcast_object_list(box, src=0)
     return box[0]
+
+
+def describe_sharding(record: Record, ctx: DistContext) -> None:
+    """Say in the record that ``ctx.world_size`` processes shared the samples, and that speed (if
+    measured) comes from rank 0 alone."""
+    record.runtime.extra["distributed"] = {"world_size": ctx.world_size, "sharding": "contiguous per version",
+                                           "backend": dist_backend()}
+    if record.perf is not None:
+        record.perf.system["world_size"] = ctx.world_size
+        record.perf.system["measured_by"] = "rank 0 alone, after the sharded accuracy pass"
+
+
+def dist_backend() -> str:
+    return str(dist.get_backend()) if dist.is_initialized() else "none"

@@ -19,8 +19,8 @@ from typing import IO
 from urllib.parse import unquote, urlparse
 
 from strbench import ui
+from strbench.checksum import sha256_file
 from strbench.errors import DataError, UsageError
-from strbench.weights.io import sha256_file
 
 CACHE_ENV = "STRBENCH_CACHE"
 _CHUNK = 1 << 16

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from strbench.checksum import sha256_file
 from strbench.plugin.algorithm import Algorithm
-from strbench.weights.io import sha256_file
 
 
 def describe_weights(algorithm: Algorithm, variant: str, path: Path | None) -> dict[str, Any]:

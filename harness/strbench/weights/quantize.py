@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from strbench.atomic import atomic_path
+from strbench.checksum import sha256_file
 from strbench.errors import DataError
 
 DEFAULT_OP_TYPES: tuple[str, ...] = ("Conv", "MatMul", "Gemm")
@@ -92,14 +93,6 @@ def _quiet_root_logger() -> Iterator[None]:
         root.setLevel(level)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def quantize_onnx_int8(
     model: Path,
     output: Path,
@@ -144,7 +137,7 @@ def quantize_onnx_int8(
         op_types=tuple(op_types), excluded_patterns=tuple(exclude), excluded_nodes=len(excluded),
         quantized_nodes=quantized, calibration_source=calibration_source,
         calibration_samples=reader.samples, calibration_sha256=reader.digest.hexdigest(),
-        source_model_sha256=_sha256(model),
+        source_model_sha256=sha256_file(model),
     )
 
 
