@@ -325,6 +325,23 @@ def test_resume_with_other_data_order_warns(tmp_path, datasets, capsys):
     assert "seed differ from the run" in capsys.readouterr().err
 
 
+def test_resume_compares_train_data_by_resolved_path(tmp_path, monkeypatch):
+    from strbench.training.loop import _order_changes, _resolved
+
+    (tmp_path / "synth").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "synth")
+    (tmp_path / "other").mkdir()
+    monkeypatch.chdir(tmp_path)
+    saved = TrainConfig(train_data=["synth"])
+    state = {"config": saved.to_dict(), "train_data_resolved": _resolved(saved.train_data)}
+    assert _order_changes(state, TrainConfig(train_data=[str(tmp_path / "synth")])) == []
+    assert _order_changes(state, TrainConfig(train_data=["link"])) == []
+    assert _order_changes(state, TrainConfig(train_data=["other"])) == ["train_data"]
+    assert _order_changes(state, TrainConfig(train_data=["synth"], seed=9)) == ["seed"]
+    # a checkpoint from before resolved paths were stored compares the names as given
+    assert _order_changes({"config": saved.to_dict()}, TrainConfig(train_data=["link"])) == ["train_data"]
+
+
 def test_resume_errors(tmp_path, datasets):
     with pytest.raises(DataError, match="does not exist"):
         train(TinyTask(), _config(tmp_path / "x", resume=str(tmp_path / "none.ckpt")))

@@ -61,6 +61,32 @@ _SHOWN_REJECTS = 5
 _ORDER_SETTINGS = ("train_data", "batch_size", "seed")
 
 
+def _resolved(paths: list[str]) -> list[str]:
+    """Absolute, symlink-free forms of ``paths``: the same data named another way compares equal."""
+    return [str(Path(p).resolve()) for p in paths]
+
+
+def _order_changes(state: dict[str, Any], cfg: TrainConfig) -> list[str]:
+    """Settings that decide the data order and differ between the checkpoint and ``cfg``.
+
+    ``train_data`` is compared by resolved path when the checkpoint stored one, so a relative and an
+    absolute name (or a symlink) of the same folder are not a change.
+    """
+    stored = state.get("config", {})
+    current = cfg.to_dict()
+    changed = []
+    for key in _ORDER_SETTINGS:
+        if key not in stored:
+            continue
+        if key == "train_data" and "train_data_resolved" in state:
+            differs = state["train_data_resolved"] != _resolved(cfg.train_data)
+        else:
+            differs = stored[key] != current[key]
+        if differs:
+            changed.append(key)
+    return changed
+
+
 @dataclass
 class _Position:
     """Where the run is: epoch, batches consumed in it, optimizer steps done, best validation."""
@@ -232,8 +258,7 @@ class _Trainer:
         )
         self.counts = _Counts(state["unreadable"], state["rejected"])
         set_rng_state(state["rng"])
-        stored = state.get("config", {})
-        changed = [k for k in _ORDER_SETTINGS if k in stored and stored[k] != self.cfg.to_dict()[k]]
+        changed = _order_changes(state, self.cfg)
         if changed:
             ui.warn(
                 f"{', '.join(changed)} differ from the run in {path}: the data order changes, so the resumed "
@@ -266,6 +291,7 @@ class _Trainer:
                 "rejected": self.counts.rejected,
                 "rng": rng_state(),
                 "config": self.cfg.to_dict(),
+                "train_data_resolved": _resolved(self.cfg.train_data),
             },
             self.out / LAST_CHECKPOINT,
         )
