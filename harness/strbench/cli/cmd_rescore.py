@@ -9,9 +9,9 @@ from strbench import ui
 from strbench.atomic import atomic_write_bytes
 from strbench.errors import UsageError
 from strbench.plugin.host import PluginHost
-from strbench.report.rescore import rescore_record
+from strbench.report.rescore import own_protocol, rescore_record
 from strbench.report.terminal import print_run_summary
-from strbench.run.records import load_record, record_text
+from strbench.run.records import load_record_json, parse_record, record_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,13 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
     for path in args.record:
-        record = load_record(path)
-        own = record.protocol.id or record.protocol.key.split("@")[0]
-        protocol = args.protocol or own
-        if args.in_place and protocol != own:
+        raw = load_record_json(path)
+        record = parse_record(path, raw)
+        protocol = args.protocol or own_protocol(record)
+        if args.in_place and protocol != own_protocol(record):
             raise UsageError("--in-place keeps the record's id, which names its protocol; use --write to score "
                              "under another protocol")
-        new = rescore_record(host, path, record, protocol, keep_id=args.in_place)
+        new = rescore_record(host, path, raw, protocol, keep_id=args.in_place)
         print_run_summary(new)
         if args.write or args.in_place:
             out_path = path if args.in_place else path.parent / f"{new.id}.json"

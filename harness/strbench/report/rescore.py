@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from strbench.errors import DataError
 from strbench.plugin.host import PluginHost
@@ -17,19 +18,28 @@ from strbench.run.record_check import (
     require_fields,
     verify_predictions,
 )
-from strbench.run.records import load_record_json, now_iso, read_predictions, record_id
+from strbench.run.records import now_iso, parse_record, read_predictions, record_id
 from strbench.run.scoring import SamplePrediction, score, scored_result, summarize
 from strbench.run.stats import record_intervals
 
 
-def rescore_record(host: PluginHost, record_path: Path, record: Record, protocol_id: str,
+def own_protocol(record: Record) -> str:
+    """The id of the protocol ``record`` was scored under (its current version re-scores it)."""
+    return record.protocol.id or record.protocol.key.split("@")[0]
+
+
+def rescore_record(host: PluginHost, record_path: Path, raw: dict[str, Any], protocol_id: str | None = None,
                    keep_id: bool = False) -> Record:
-    """A new record equal to ``record`` but scored under ``protocol_id`` (predictions shared);
-    ``keep_id``: the same record re-scored in place (e.g. under a new version of its protocol)."""
-    protocol = host.protocol(protocol_id)
-    metrics = host.metrics()
-    raw = load_record_json(record_path)  # as written: the typed record fills in absent fields
+    """A new record equal to the one in ``raw`` (read from ``record_path`` with
+    :func:`strbench.run.records.load_record_json`) but scored under ``protocol_id`` (default: its own
+    protocol's current version), predictions shared; ``keep_id``: the same record re-scored in place.
+
+    ``raw`` is the JSON as written, so missing fields are caught before the typed record fills them in.
+    """
     require_fields(record_path, raw, RESCORE_FIELDS, RESCORE_DATASET_FIELDS)
+    record = parse_record(record_path, raw)
+    protocol = host.protocol(protocol_id or own_protocol(record))
+    metrics = host.metrics()
     by_dataset: dict[str, list[SamplePrediction]] = defaultdict(list)
     for dataset, pred in read_predictions(verify_predictions(record_path, raw)):
         by_dataset[dataset].append(pred)

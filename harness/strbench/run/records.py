@@ -101,7 +101,11 @@ def load_record_json(path: Path) -> dict[str, Any]:
 
 def load_record(path: Path) -> Record:
     """Read a record; a file that is not one (or is damaged) is a :class:`DataError` naming it."""
-    data = load_record_json(path)
+    return parse_record(path, load_record_json(path))
+
+
+def parse_record(path: Path, data: dict[str, Any]) -> Record:
+    """The typed record of ``data`` (:func:`load_record_json` of ``path``); damage names ``path``."""
     try:
         return Record.from_json(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
