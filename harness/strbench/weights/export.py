@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,16 @@ import torch
 from strbench import ui
 from strbench.atomic import atomic_path
 from strbench.errors import DataError, NotSupportedError
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """How the exported graph is named and shaped (one value for both exporters)."""
+
+    input_names: list[str]
+    output_names: list[str]
+    dynamic_axes: dict[str, dict[int, str]] | None
+    opset: int
 
 
 def export_onnx(
@@ -42,6 +53,9 @@ def export_onnx(
     import onnx
 
     path = Path(path)
+    graph = _Graph(
+        list(input_names), list(output_names), {k: dict(v) for k, v in (dynamic_axes or {}).items()} or None, opset
+    )
     was_training = module.training
     module.eval()
     try:
@@ -49,7 +63,7 @@ def export_onnx(
             errors = []
             for dynamo in (False, True):
                 try:
-                    _export(module, args, tmp, input_names, output_names, dynamic_axes, opset, dynamo=dynamo)
+                    _export(module, args, tmp, graph, dynamo=dynamo)
                     break
                 except Exception as exc:  # any exporter failure: try the other one, then report both
                     errors.append(
@@ -68,17 +82,7 @@ def export_onnx(
     return path
 
 
-def _export(
-    module: torch.nn.Module,
-    args: tuple[Any, ...],
-    path: Path,
-    input_names: Sequence[str],
-    output_names: Sequence[str],
-    dynamic_axes: Mapping[str, Mapping[int, str]] | None,
-    opset: int,
-    *,
-    dynamo: bool,
-) -> None:
+def _export(module: torch.nn.Module, args: tuple[Any, ...], path: Path, graph: _Graph, *, dynamo: bool) -> None:
     kwargs: dict[str, Any] = {"dynamo": dynamo}
     if dynamo:
         kwargs.update(external_data=False, verbose=False)
@@ -91,10 +95,10 @@ def _export(
             module,
             args,
             str(path),
-            input_names=list(input_names),
-            output_names=list(output_names),
-            dynamic_axes={k: dict(v) for k, v in (dynamic_axes or {}).items()} or None,
-            opset_version=opset,
+            input_names=graph.input_names,
+            output_names=graph.output_names,
+            dynamic_axes=graph.dynamic_axes,
+            opset_version=graph.opset,
             **kwargs,
         )
 
