@@ -54,17 +54,17 @@ def prepare_dest(dest: Path, overwrite: bool, extra_files: tuple[str, ...] = ())
     return partial
 
 
-def _put_chunk(env: lmdb.Environment, items: list[tuple[bytes, bytes]], report: ConvertReport) -> None:
-    """Write ``items`` in one transaction, doubling the map size until they fit."""
+def put_growing(env: lmdb.Environment, items: list[tuple[bytes, bytes]], map_size: int) -> int:
+    """Write ``items`` in one transaction, doubling the map size until they fit; returns the map size."""
     while True:
         try:
             with env.begin(write=True) as txn:
                 for key, value in items:
                     txn.put(key, value)
-            return
+            return map_size
         except lmdb.MapFullError:
-            report.map_size *= 2
-            env.set_mapsize(report.map_size)
+            map_size *= 2
+            env.set_mapsize(map_size)
 
 
 def _read_checked(source: SampleSource, index: int, check_images: bool) -> RawSample:
@@ -106,12 +106,12 @@ def write_lmdb(
                 pending += [(image_key(report.written), sample.image),
                             (label_key(report.written), sample.label.encode("utf-8"))]
             if len(pending) >= 2 * CHUNK:
-                _put_chunk(env, pending, report)
+                report.map_size = put_growing(env, pending, report.map_size)
                 pending = []
             if advance:
                 advance(1)
         pending.append((b"num-samples", str(report.written).encode("ascii")))
-        _put_chunk(env, pending, report)
+        report.map_size = put_growing(env, pending, report.map_size)
         env.sync()
     finally:
         env.close()

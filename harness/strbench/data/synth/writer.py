@@ -21,14 +21,13 @@ from typing import Any
 import cv2
 import lmdb
 
-from strbench.data.convert import LMDB_FILES, prepare_dest
+from strbench.data.convert import INITIAL_MAP_SIZE, LMDB_FILES, prepare_dest, put_growing
 from strbench.data.lmdb_format import image_key, label_key
 from strbench.data.synth.render import Renderer
 
 GENERATOR_VERSION = "1"
 META_FILE = "synth-meta.json"
 CHUNK = 128
-INITIAL_MAP_SIZE = 64 * 2**20
 
 _renderer: Renderer | None = None
 
@@ -58,18 +57,6 @@ def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
 def _chunks(start: int, count: int, size: int) -> Iterator[tuple[int, int]]:
     for lo in range(start, start + count, size):
         yield lo, min(lo + size, start + count)
-
-
-def _put(env: lmdb.Environment, items: list[tuple[bytes, bytes]], map_size: list[int]) -> None:
-    while True:
-        try:
-            with env.begin(write=True) as txn:
-                for key, value in items:
-                    txn.put(key, value)
-            return
-        except lmdb.MapFullError:
-            map_size[0] *= 2
-            env.set_mapsize(map_size[0])
 
 
 class RenderPool:
@@ -130,9 +117,9 @@ def write_synth_lmdb(dest: Path, renderer: Renderer, count: int, *, workers: int
     index order), with ``workers`` processes or an open ``pool``."""
     dest = Path(dest)
     partial = prepare_dest(dest, overwrite, extra_files=(META_FILE,))
-    map_size = [max(INITIAL_MAP_SIZE, 1 << (count * 4096).bit_length())]
+    map_size = max(INITIAL_MAP_SIZE, 1 << (count * 4096).bit_length())
     started = time.perf_counter()
-    env = lmdb.open(str(partial), map_size=map_size[0], subdir=True, lock=True)
+    env = lmdb.open(str(partial), map_size=map_size, subdir=True, lock=True)
     written = 0
     try:
         pending: list[tuple[bytes, bytes]] = []
@@ -141,14 +128,14 @@ def write_synth_lmdb(dest: Path, renderer: Renderer, count: int, *, workers: int
             written += 1
             pending += [(image_key(written), image), (label_key(written), label.encode("ascii"))]
             if len(pending) >= 2 * 1000:
-                _put(env, pending, map_size)
+                map_size = put_growing(env, pending, map_size)
                 if advance:
                     advance(len(pending) // 2)
                 pending = []
         if advance and pending:
             advance(len(pending) // 2)
         pending.append((b"num-samples", str(written).encode("ascii")))
-        _put(env, pending, map_size)
+        map_size = put_growing(env, pending, map_size)
         env.sync()
     finally:
         env.close()
@@ -165,4 +152,4 @@ def write_synth_lmdb(dest: Path, renderer: Renderer, count: int, *, workers: int
         if (partial / name).exists():
             (partial / name).replace(dest / name)
     partial.rmdir()
-    return SynthReport(dest=dest, written=written, seconds=seconds, map_size=map_size[0])
+    return SynthReport(dest=dest, written=written, seconds=seconds, map_size=map_size)
