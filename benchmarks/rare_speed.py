@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from strbench.environment import OtherCpuLoad, cpu_flags, cpu_model
+from strbench.environment import OtherCpuLoad
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "results" / "bench" / "rare_speed.json"
@@ -199,11 +199,8 @@ def main() -> int:
         return 0
     if "plain" not in args.rows:
         args.rows.insert(0, "plain")
-    load_before = os.getloadavg()
     with OtherCpuLoad() as other_load:
         results = [measure_variant(v, args.rows, args) for v in args.variants]
-    load_after = os.getloadavg()
-    cores = os.cpu_count() or 1
     import onnxruntime
 
     record = {
@@ -217,15 +214,9 @@ def main() -> int:
         "torch": torch.__version__,
         "onnxruntime": onnxruntime.__version__,
         "threads": torch.get_num_threads(),
-        "cpu": cpu_model(),
-        "cpu_flags": cpu_flags(),
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "cpu_count": cores,
         "python": sys.version.split()[0],
-        "load_average_before": load_before,
-        "load_average_after": load_after,
-        "other_processes": other_load.as_dict(),
-        "contended": other_load.contended(),
+        **other_load.machine_facts(),
         "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -239,8 +230,7 @@ def main() -> int:
                 f"{r['variant']} {row}: {summary(facts)}, x{facts['speedup_vs_plain']:.2f} vs plain, "
                 f"max abs diff {facts['max_abs_diff_vs_plain']:.1e}, strings equal {facts['strings_equal_vs_plain']}"
             )
-    print(f"load average {load_before[0]:.2f} -> {load_after[0]:.2f} on {cores} cores; other processes kept "
-          f"{other_load.other_cpu_cores} cores busy (steal {other_load.steal_cores}); wrote {args.out}")
+    print(f"{other_load.summary()}; wrote {args.out}")
     return 0
 
 

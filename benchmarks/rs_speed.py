@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -47,7 +46,7 @@ DEFAULT_OUT = REPO / "results" / "bench" / "rs_speed.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rare_speed import data_root  # noqa: E402
 
-from strbench.environment import OtherCpuLoad, cpu_flags, cpu_model  # noqa: E402
+from strbench.environment import OtherCpuLoad  # noqa: E402
 
 
 def load_batch(batch_size: int):
@@ -162,7 +161,6 @@ def main() -> int:
     from strbench_robustscanner.algorithm import RobustScannerAlgorithm
 
     model = RobustScannerAlgorithm().build("r31", seed=0).eval()
-    load_before = os.getloadavg()
     results = []
     with OtherCpuLoad() as other_load:
         for batch_size in args.batch_sizes:
@@ -176,8 +174,6 @@ def main() -> int:
             for name, facts in stages.items():
                 print(f"batch {batch_size} stage {name}: {facts['ms_per_image']:.1f} ms/image", flush=True)
             results.append({"batch_size": batch_size, "width": int(batch.images.shape[-1]), "rows": rows, "stages": stages})
-    load_after = os.getloadavg()
-    cores = os.cpu_count() or 1
     import onnxruntime
 
     record = {
@@ -192,21 +188,14 @@ def main() -> int:
         "torch": torch.__version__,
         "onnxruntime": onnxruntime.__version__,
         "threads": torch.get_num_threads(),
-        "cpu": cpu_model(),
-        "cpu_flags": cpu_flags(),
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "cpu_count": cores,
         "python": sys.version.split()[0],
-        "load_average_before": load_before,
-        "load_average_after": load_after,
-        "other_processes": other_load.as_dict(),
-        "contended": other_load.contended(),
+        **other_load.machine_facts(),
         "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"load average {load_before[0]:.2f} -> {load_after[0]:.2f} on {cores} cores; other processes kept "
-          f"{other_load.other_cpu_cores} cores busy (steal {other_load.steal_cores}); wrote {args.out}")
+    print(f"{other_load.summary()}; wrote {args.out}")
     return 0
 
 

@@ -133,9 +133,8 @@ def main() -> int:
         (args.workdir / f"row{args.row}.json").write_text(json.dumps(facts))
         return 0
 
-    from strbench.environment import OtherCpuLoad, cpu_flags, cpu_model
+    from strbench.environment import OtherCpuLoad
 
-    load_before = os.getloadavg()
     rows = []
     with OtherCpuLoad() as other_load, tempfile.TemporaryDirectory(prefix="synth_speed_") as tmp:
         for workers in args.workers:
@@ -149,7 +148,6 @@ def main() -> int:
             print(f"  workers {workers}: {facts['images_per_s']:.0f} img/s (IQR {facts['images_per_s_iqr']:.0f}), "
                   f"cold {facts['cold_images_per_s']:.0f} img/s, other processes "
                   f"{facts['other_cpu_cores_timed']['other_cpu_cores']} cores", flush=True)
-    load_after = os.getloadavg()
     first = rows[0]
     record = {
         "benchmark": "synth_speed",
@@ -167,13 +165,7 @@ def main() -> int:
         "backgrounds": first["backgrounds"],
         "background_dir": first["background_dir"],
         "versions": versions(),
-        "cpu": cpu_model(),
-        "cpu_flags": cpu_flags(),
-        "cpu_count": os.cpu_count(),
-        "load_average_before": load_before,
-        "load_average_after": load_after,
-        "other_processes": other_load.as_dict(),
-        "contended": other_load.contended(),
+        **other_load.machine_facts(),
         "results": rows,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -182,8 +174,7 @@ def main() -> int:
         print(f"workers {facts['workers']}: median {facts['images_per_s']:.0f} images/s "
               f"(IQR {facts['images_per_s_iqr']:.0f}) over {args.runs} x {args.images}; cold start "
               f"{facts['cold_images_per_s']:.0f} images/s; mean width {facts['mean_width']:.0f} px")
-    print(f"load average {load_before[0]:.2f} -> {load_after[0]:.2f} on {os.cpu_count()} cores; other processes "
-          f"kept {other_load.other_cpu_cores} cores busy (steal {other_load.steal_cores}); wrote {args.out}")
+    print(f"{other_load.summary()}; wrote {args.out}")
     return 0
 
 

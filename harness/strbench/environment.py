@@ -86,12 +86,14 @@ class OtherCpuLoad:
         self.stop()
 
     def start(self) -> OtherCpuLoad:
+        self.load_average_before = load_average()
         self._start = (time.perf_counter(), _busy_cpu_seconds(), _own_cpu_seconds())
         return self
 
     def stop(self) -> None:
         wall0, busy0, own0 = self._start
         self.wall_s = time.perf_counter() - wall0
+        self.load_average_after = load_average()
         busy1 = _busy_cpu_seconds()
         self.other_cpu_cores: float | None = None
         self.steal_cores: float | None = None
@@ -113,6 +115,32 @@ class OtherCpuLoad:
             "steal_cores": None if self.steal_cores is None else round(self.steal_cores, 3),
             "contended": self.contended(),
         }
+
+    def machine_facts(self) -> dict[str, Any]:
+        """What a CPU benchmark record states about the machine and its contention during the block."""
+        return {
+            "cpu": cpu_model(),
+            "cpu_flags": cpu_flags(),
+            "cpu_count": os.cpu_count(),
+            "load_average_before": self.load_average_before,
+            "load_average_after": self.load_average_after,
+            "other_processes": self.as_dict(),
+            "contended": self.contended(),
+        }
+
+    def summary(self) -> str:
+        """One line for a benchmark's console: load average and the cores other processes kept busy."""
+        before, after = (f"{x[0]:.2f}" if x else "n/a" for x in (self.load_average_before, self.load_average_after))
+        return (f"load average {before} -> {after} on {os.cpu_count()} cores; other processes kept "
+                f"{self.other_cpu_cores} cores busy (steal {self.steal_cores})")
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (``None`` where the platform has none)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # not available on this platform
+        return None
 
 
 def _version(dist: str) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from strbench.data.base import SampleSource
-from strbench.environment import OtherCpuLoad, cpu_model
+from strbench.environment import OtherCpuLoad, cpu_model, load_average
 from strbench.perf import compile as compile_mod
 from strbench.perf.clock import Clock
 from strbench.perf.config import PerfConfig
@@ -235,13 +235,6 @@ def system_facts(device: str, nvml: Nvml | None) -> dict[str, Any]:
     return facts
 
 
-def _load_average() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
 def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfConfig, *,
                        protocol: Protocol | str = "lower36", word_accuracy: Metric | None = None,
                        dataset: str | None = None, backend: str = "torch",
@@ -259,7 +252,7 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
     device = recognizer.device
     clock = clock or Clock(device)
     step = on_step or (lambda _msg: None)
-    load_before = _load_average()
+    load_before = load_average()
     other_load = OtherCpuLoad().start()
     images: PerfImages = read_images(source, cfg.images)
     prep = Preprocessor(images, recognizer.input_spec)
@@ -310,7 +303,7 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
             "inputs": {"dataset": dataset, **images.describe()},
             "backend": backend,
             "system": {**system_facts(device, nvml), "load_average_before": load_before,
-                       "load_average_after": _load_average(),
+                       "load_average_after": load_average(),
                        "other_processes": other_load.as_dict()},
             "params": recognizer.num_parameters(),
             "flops": flops,
