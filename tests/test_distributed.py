@@ -26,7 +26,7 @@ def _free_port() -> int:
 
 
 def _run(cmd: list[str]) -> None:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(SCRIPT.parent)}
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     for key in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(key, None)
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
