@@ -55,7 +55,8 @@ def bench_command(entry: dict[str, Any]) -> list[str]:
            "--perf-repeats", str(entry["perf_repeats"]), "--compile", entry["compile"]]
     for key, flag in (("variant", "--variant"), ("weights", "--weights"), ("backend", "--backend"),
                       ("precision", "--precision"), ("limit", "--limit"),
-                      ("calibration_samples", "--calibration-samples")):
+                      ("calibration_samples", "--calibration-samples"),
+                      ("calibration_method", "--calibration-method")):
         if entry.get(key) is not None:
             cmd += [flag, str(entry[key])]
     if entry.get("calibration_data"):

@@ -21,6 +21,7 @@ from strbench.report.terminal import print_next_steps, print_perf_summary, print
 from strbench.run.runinfo import RunInfo
 from strbench.run.runner import run_benchmark
 from strbench.run.sharding import context_from_env, leave
+from strbench.weights.quantize import CALIBRATION_METHOD_NAMES
 
 
 def add_run_args(p: argparse.ArgumentParser) -> None:
@@ -50,6 +51,9 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
                    help="with --precision int8: training crops that calibrate the int8 ranges (never a test set)")
     p.add_argument("--calibration-samples", type=positive_int, default=256, metavar="N",
                    help="with --precision int8: calibration images, spread over the set (default 256)")
+    p.add_argument("--calibration-method", choices=CALIBRATION_METHOD_NAMES, default="minmax",
+                   help="with --precision int8: how activation ranges are set from the calibration images "
+                        "(ONNX Runtime: minmax, percentile, entropy; default minmax)")
     p.add_argument("--backend", choices=("torch", "onnx"), default="torch",
                    help="torch: the plugin's model; onnx: export and run through ONNX Runtime")
     p.add_argument("--onnx-model", type=Path, help="with --backend onnx: use this exported model")
@@ -78,7 +82,7 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
         batch_size=args.batch_size,
         workers=args.workers, device=resolve_device(args.device), precision=args.precision,
         backend=args.backend, onnx_model=args.onnx_model, calibration_data=args.calibration_data,
-        calibration_samples=args.calibration_samples, limit=args.limit, results_dir=args.results_dir,
+        calibration_samples=args.calibration_samples, calibration_method=args.calibration_method, limit=args.limit, results_dir=args.results_dir,
         tag=args.tag, perf=getattr(args, "perf", False), perf_options=perf_options(args),
         options=plugin_options(args), resume=not getattr(args, "fresh", False),
     )

@@ -37,7 +37,8 @@ def run_key(info: RunInfo, weights: dict[str, Any], protocol_id: str) -> dict[st
         "datasets": info.datasets, "dataset_paths": info.dataset_paths, "dataset_format": info.dataset_format,
         "dataset_root": str(info.dataset_root) if info.dataset_root else None,
         "calibration_data": str(info.calibration_data) if info.calibration_data else None,
-        "calibration_samples": info.calibration_samples, "limit": info.limit, "batch_size": info.batch_size, "backend": info.backend,
+        "calibration_samples": info.calibration_samples, "calibration_method": info.calibration_method,
+        "limit": info.limit, "batch_size": info.batch_size, "backend": info.backend,
         "onnx_model": str(info.onnx_model) if info.onnx_model else None, "precision": info.precision,
         "device": info.device, "options": info.options, "tag": info.tag,
     })

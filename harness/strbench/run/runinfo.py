@@ -29,6 +29,7 @@ class RunInfo:
     onnx_model: Path | None = None
     calibration_data: Path | None = None  # int8: training crops whose activations calibrate the ranges
     calibration_samples: int = 256
+    calibration_method: str = "minmax"  # int8: minmax, percentile or entropy (weights/quantize.py)
     limit: int | None = None  # first N samples per dataset (a subset run, marked as such)
     results_dir: Path = Path("results")
     tag: str = ""

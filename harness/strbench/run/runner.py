@@ -175,6 +175,7 @@ def load_recognizer(plan: RunPlan, check_source: SampleSource, stack: contextlib
         assert info.calibration_data is not None  # check_precision
         int8, facts = quantize_exported(algorithm, recognizer, variant, out_dir, info.calibration_data,
                                         samples=info.calibration_samples, device=info.device,
+                                        calibration_method=info.calibration_method,
                                         check_batch=first.batch)
         weights.extra.update(to_jsonable(facts))
         return Loaded(int8, weights)

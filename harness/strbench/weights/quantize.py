@@ -25,7 +25,7 @@ import numpy as np
 
 from strbench.atomic import atomic_path
 from strbench.checksum import sha256_file
-from strbench.errors import DataError
+from strbench.errors import DataError, UsageError
 
 DEFAULT_OP_TYPES: tuple[str, ...] = ("Conv", "MatMul", "Gemm")
 CALIBRATION_METHODS = {
@@ -33,6 +33,7 @@ CALIBRATION_METHODS = {
     "percentile": lambda m: m.Percentile,
     "entropy": lambda m: m.Entropy,
 }
+CALIBRATION_METHOD_NAMES: tuple[str, ...] = tuple(CALIBRATION_METHODS)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class QuantizationFacts:
     excluded_patterns: tuple[str, ...]
     excluded_nodes: int
     quantized_nodes: int
+    calibration_method: str
     calibration_source: str
     calibration_samples: int
     calibration_sha256: str
@@ -112,6 +114,9 @@ def quantize_onnx_int8(
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
+    if calibration_method not in CALIBRATION_METHODS:
+        raise UsageError(f"unknown calibration method {calibration_method!r}; use one of "
+                        f"{', '.join(CALIBRATION_METHOD_NAMES)}")
     model, output = Path(model), Path(output)
     if not model.is_file():
         raise DataError(f"ONNX model {model} does not exist; export it first")
@@ -135,7 +140,7 @@ def quantize_onnx_int8(
         method=f"onnxruntime static post-training quantization ({calibration_method} calibration)",
         format="QDQ", weights="int8 per channel", activations="uint8 per tensor",
         op_types=tuple(op_types), excluded_patterns=tuple(exclude), excluded_nodes=len(excluded),
-        quantized_nodes=quantized, calibration_source=calibration_source,
+        quantized_nodes=quantized, calibration_method=calibration_method, calibration_source=calibration_source,
         calibration_samples=reader.samples, calibration_sha256=reader.digest.hexdigest(),
         source_model_sha256=sha256_file(model),
     )
