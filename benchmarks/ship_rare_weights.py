@@ -57,6 +57,8 @@ def stage_summary(stage_dir: Path) -> dict[str, Any]:
         "sittings": len(starts),
         "wall_seconds": round(wall, 1),
         "median_images_per_second": round(rates[len(rates) // 2], 1) if rates else None,
+        "threads_per_sitting": [s.get("threads", "not logged") for s in starts],
+        "max_steps_per_sitting": [s["config"].get("max_steps") for s in starts],
         "config": starts[-1]["config"],
         "final_loss": train[-1]["loss"] if train else None,
         "validation": [
@@ -289,7 +291,9 @@ def main() -> int:
         "wall_seconds": round(sum(s["wall_seconds"] for s in stages.values()), 1),
         "wall_seconds_note": "from each sitting's start to its last event, so steps repeated after an interruption count twice",
         "machine": {"device": "cpu", "cpu": cpu_model(), "python": platform.python_version(),
-                    "torch": torch.__version__, "threads": "1 (OMP_NUM_THREADS=1: the second core was busy)"},
+                    "torch": torch.__version__,
+                    "threads": "OMP_NUM_THREADS=1 (the second core shared with other work) or 2 (a quiet machine); "
+                               "each stage's threads_per_sitting names them where the log has them"},
         "curve": points,
         "curve_png": str(png.relative_to(REPO)),
         "evaluation": {"record": final["_path"], "protocol": final["protocol"]["key"] if isinstance(final["protocol"], dict) and "key" in final["protocol"] else final["protocol"],

@@ -2,7 +2,10 @@
 # Trains strbench's shipped RARE-mv3 end to end on a CPU, resumably:
 #   1. synthetic data (strbench data synth): a training set and a validation set;
 #   2. pre-training on the synthetic set     (recipe strbench-synth-real:pretrain), extended by
-#      a warm restart from its last weights  (recipe strbench-synth-real:pretrain-more);
+#      a warm restart from its last weights  (recipe strbench-synth-real:pretrain-more, 2,500 steps),
+#      itself resumed with a longer schedule (max_steps PRETRAIN_MORE_EXTEND, default 6,000): the
+#      cosine is re-stretched, so the learning rate rises again from 5% to about 66% of its peak
+#      (a second warm restart) and decays to 5% at the new end;
 #   3. fine-tuning on the real training splits mixed with synthetic words
 #                                            (recipe strbench-synth-real:finetune);
 # then benchmarks/ship_rare_weights.py evaluates the curve's snapshots, ships the weights into the
@@ -13,13 +16,15 @@
 #   benchmarks/train_rare_mv3.sh [RUN_DIR]           (default runs/rare_mv3)
 # Environment: STR_TRAIN (real training splits, default ../shared/data/str-train),
 # SYNTH_COUNT (default 400000),
-# PRETRAIN_STEPS / PRETRAIN_MORE_STEPS / FINETUNE_STEPS (override the recipe's max_steps), WORKERS (default 1).
+# PRETRAIN_STEPS / PRETRAIN_MORE_STEPS / FINETUNE_STEPS (override the recipe's max_steps),
+# PRETRAIN_MORE_EXTEND (default 6000; 0 skips the extension), WORKERS (default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-runs/rare_mv3}
 STR_TRAIN=${STR_TRAIN:-../shared/data/str-train}
 SYNTH_COUNT=${SYNTH_COUNT:-400000}
 WORKERS=${WORKERS:-1}
+PRETRAIN_MORE_EXTEND=${PRETRAIN_MORE_EXTEND:-6000}
 mkdir -p "$RUN"
 
 for split in IIIT5K_train_2000 SVT_train_257 IC15_train_4468; do
@@ -29,14 +34,16 @@ for split in IIIT5K_train_2000 SVT_train_257 IC15_train_4468; do
   fi
 done
 
-# a stage is finished when its log ends with an "end" event at its last step
+# a stage is finished when its log has an "end" event at the last step of its first sitting's schedule
+# (or at step $2 when given: an extension's resumed sittings have a longer schedule)
 finished() {
-  [[ -f "$1/train_log.jsonl" ]] && python3 - "$1/train_log.jsonl" <<'PY'
+  [[ -f "$1/train_log.jsonl" ]] && python3 - "$1/train_log.jsonl" "${2:-0}" <<'PY'
 import json, sys
 events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 ends = [e for e in events if e["event"] == "end"]
 starts = [e for e in events if e["event"] == "start"]
-sys.exit(0 if ends and starts and ends[-1]["step"] >= (starts[-1]["config"].get("max_steps") or 0) else 1)
+target = int(sys.argv[2]) or (starts[0]["config"].get("max_steps") or 0) if starts else 0
+sys.exit(0 if ends and starts and ends[-1]["step"] >= target else 1)
 PY
 }
 
@@ -62,6 +69,12 @@ if ! finished "$RUN/pretrain_more"; then
   strbench -q train "${common[@]}" --recipe strbench-synth-real:pretrain-more \
     --train-data "$RUN/synth_train" --val-data "$RUN/synth_val" --output-dir "$RUN/pretrain_more" \
     ${PRETRAIN_MORE_STEPS:+--set max_steps=$PRETRAIN_MORE_STEPS} $(resume_or_init "$RUN/pretrain_more" "$RUN/pretrain/last.safetensors")
+fi
+
+if (( PRETRAIN_MORE_EXTEND > 0 )) && ! finished "$RUN/pretrain_more" "$PRETRAIN_MORE_EXTEND"; then
+  strbench -q train "${common[@]}" --recipe strbench-synth-real:pretrain-more \
+    --train-data "$RUN/synth_train" --val-data "$RUN/synth_val" --output-dir "$RUN/pretrain_more" \
+    --set "max_steps=$PRETRAIN_MORE_EXTEND" --resume "$RUN/pretrain_more/last.ckpt"
 fi
 
 if ! finished "$RUN/finetune"; then

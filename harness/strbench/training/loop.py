@@ -442,7 +442,8 @@ class _Trainer:
         validated_at = -1
         start = time.perf_counter()
         self.log.write("start", step=pos.global_step, sample_passes=pos.sample_passes, config=cfg.to_dict(),
-                       device=str(self.device), train_samples=len(self.train_source))
+                       device=str(self.device), threads=torch.get_num_threads(), world_size=self.dist.world_size,
+                       train_samples=len(self.train_source))
         speed = _Throughput()
         with ui.progress() as bar:
             task_id = bar.add_task("train", total=self.total_steps, completed=pos.global_step)
