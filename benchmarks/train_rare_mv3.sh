@@ -34,16 +34,19 @@ for split in IIIT5K_train_2000 SVT_train_257 IC15_train_4468; do
   fi
 done
 
-# a stage is finished when its log has an "end" event at the last step of its first sitting's schedule
-# (or at step $2 when given: an extension's resumed sittings have a longer schedule)
+# a stage is finished when a sitting of it ended at the last step of its own schedule (or at step $2
+# when given: an extension resumes the stage with a longer schedule)
 finished() {
   [[ -f "$1/train_log.jsonl" ]] && python3 - "$1/train_log.jsonl" "${2:-0}" <<'PY'
 import json, sys
-events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-ends = [e for e in events if e["event"] == "end"]
-starts = [e for e in events if e["event"] == "start"]
-target = int(sys.argv[2]) or (starts[0]["config"].get("max_steps") or 0) if starts else 0
-sys.exit(0 if ends and starts and ends[-1]["step"] >= target else 1)
+target, schedule, done = int(sys.argv[2]), 0, False
+for line in open(sys.argv[1]):
+    event = json.loads(line) if line.strip() else {}
+    if event.get("event") == "start":
+        schedule = event["config"].get("max_steps") or 0
+    elif event.get("event") == "end":
+        done = done or event["step"] >= (target or schedule)
+sys.exit(0 if done else 1)
 PY
 }
 
