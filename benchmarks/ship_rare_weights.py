@@ -94,46 +94,38 @@ def benchmark_accuracy(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def evaluate_snapshots(run: Path, variant: str, data_root: Path, offsets: dict[str, int]) -> list[dict[str, Any]]:
+def snapshot_points(run: Path, variant: str, data_root: Path, offsets: dict[str, int],
+                    evaluate: bool = True) -> list[dict[str, Any]]:
+    """One curve point per training snapshot: its benchmark record, reused when one for the same
+    snapshot (tag and weights sha256) is already in the curve folder, else evaluated now
+    (``evaluate=False``: a missing record is an error)."""
+    from safetensors import safe_open
+
     out = RESULTS / "training" / f"rare_{variant}" / "curve"
     out.mkdir(parents=True, exist_ok=True)
     points = []
     for stage in STAGES:
         for snap in sorted((run / stage / "snapshots").glob("step*.safetensors")):
-            since = datetime.datetime.now().timestamp()
-            strbench("run", "--plugin", "rare", "--backbone", variant, "--weights", str(snap), "--data-root",
-                     str(data_root), "--datasets", "benchmark", "--results-dir", str(out), "--tag",
-                     f"{stage}-{snap.stem}")
-            record = newest_record(out, since)
-            from safetensors import safe_open
-
+            tag, digest = f"{stage}-{snap.stem}", sha256(snap)
+            found = [r for r in (json.loads(p.read_text()) | {"_path": str(p.relative_to(REPO))}
+                                 for p in sorted(out.glob("*.json")))
+                     if r["id"].endswith(tag) and r["weights"].get("sha256") == digest]
+            if found:
+                record = found[-1]
+            elif evaluate:
+                since = datetime.datetime.now().timestamp()
+                strbench("run", "--plugin", "rare", "--backbone", variant, "--weights", str(snap), "--data-root",
+                         str(data_root), "--datasets", "benchmark", "--results-dir", str(out), "--tag", tag)
+                record = newest_record(out, since)
+            else:
+                raise SystemExit(f"no record for {stage} {snap.stem} in {out}; run without --reuse")
             with safe_open(str(snap), "pt") as handle:
                 meta = handle.metadata() or {}
-            passes = int(meta.get("sample_passes", 0))
             points.append({"stage": stage, "step": int(meta.get("global_step", snap.stem[4:])),
-                           "sample_passes": passes + offsets[stage], "record": record["_path"],
-                           "benchmark_word_accuracy": benchmark_accuracy(record)["weighted"]})
-            print(f"{stage} {snap.stem}: {points[-1]['benchmark_word_accuracy']}%", flush=True)
-    return points
-
-
-def reuse_snapshot_records(run: Path, variant: str, offsets: dict[str, int]) -> list[dict[str, Any]]:
-    """The curve points from the snapshot records an earlier call wrote (matched by tag)."""
-    from safetensors import safe_open
-
-    folder = RESULTS / "training" / f"rare_{variant}" / "curve"
-    records = [json.loads(p.read_text()) | {"_path": str(p.relative_to(REPO))} for p in sorted(folder.glob("*.json"))]
-    points = []
-    for stage in STAGES:
-        for snap in sorted((run / stage / "snapshots").glob("step*.safetensors")):
-            tagged = [r for r in records if f"{stage}-{snap.stem}" in r["id"]]
-            if not tagged:
-                raise SystemExit(f"no record for {stage} {snap.stem} in {folder}; run without --reuse")
-            with safe_open(str(snap), "pt") as handle:
-                meta = handle.metadata() or {}
-            points.append({"stage": stage, "step": int(meta["global_step"]),
-                           "sample_passes": int(meta["sample_passes"]) + offsets[stage], "record": tagged[-1]["_path"],
-                           "benchmark_word_accuracy": benchmark_accuracy(tagged[-1])["weighted"]})
+                           "sample_passes": int(meta.get("sample_passes", 0)) + offsets[stage],
+                           "record": record["_path"], "benchmark_word_accuracy": benchmark_accuracy(record)["weighted"]})
+            print(f"{stage} {snap.stem}: {points[-1]['benchmark_word_accuracy']}%"
+                  f"{' (record reused)' if found else ''}", flush=True)
     return points
 
 
@@ -235,10 +227,8 @@ def main() -> int:
         return 2
     stages = {stage: stage_summary(run / stage) for stage in STAGES}
     offsets = stage_offsets(stages)
-    if args.reuse:
-        points = reuse_snapshot_records(run, variant, offsets)
-    else:
-        points = [] if args.no_curve_eval else evaluate_snapshots(run, variant, args.data_root, offsets)
+    points = [] if args.no_curve_eval else snapshot_points(run, variant, args.data_root, offsets,
+                                                           evaluate=not args.reuse)
 
     # ship the weights with their identity
     PLUGIN_WEIGHTS.mkdir(parents=True, exist_ok=True)
