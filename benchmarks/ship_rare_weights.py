@@ -147,7 +147,7 @@ def plot(stages: dict[str, dict[str, Any]], offsets: dict[str, int], points: lis
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, loss_ax = plt.subplots(figsize=(9, 4.8), dpi=110)
+    fig, loss_ax = plt.subplots(figsize=(9, 5.4), dpi=110)
     acc_ax = loss_ax.twinx()
     colours = {"pretrain": "tab:blue", "pretrain_more": "tab:cyan", "finetune": "tab:purple"}
     for stage, info in stages.items():
@@ -172,9 +172,9 @@ def plot(stages: dict[str, dict[str, Any]], offsets: dict[str, int], points: lis
     acc_ax.set_ylim(0, 100)
     handles = loss_ax.get_legend_handles_labels()[0] + acc_ax.get_legend_handles_labels()[0]
     labels = loss_ax.get_legend_handles_labels()[1] + acc_ax.get_legend_handles_labels()[1]
-    loss_ax.legend(handles, labels, fontsize=7, loc="center right")
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=3, frameon=False)
     loss_ax.set_title("RARE-mv3 trained by strbench on a 2-core CPU: synthetic pre-training (two legs) | real fine-tuning", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))  # room for the legend below the axes
     fig.savefig(png)
     plt.close(fig)
 
@@ -218,6 +218,8 @@ def main() -> int:
     parser.add_argument("--variant", default="mv3")
     parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data" / "str-benchmarks")
     parser.add_argument("--no-curve-eval", action="store_true", help="skip evaluating the snapshots")
+    parser.add_argument("--note", action="append", default=[],
+                        help="a sentence for the training record's notes (how the schedule was chosen, ...)")
     parser.add_argument("--reuse", action="store_true",
                         help="rebuild the training record from the records already written (no evaluation)")
     args = parser.parse_args()
@@ -289,6 +291,7 @@ def main() -> int:
         "evaluation": {"record": final["_path"], "protocol": final["protocol"]["key"] if isinstance(final["protocol"], dict) and "key" in final["protocol"] else final["protocol"],
                        "benchmark": benchmark_accuracy(final)},
         "command": "benchmarks/train_rare_mv3.sh && python benchmarks/ship_rare_weights.py",
+        "notes": args.note,
     }
     out = RESULTS / "training" / f"rare_{variant}.json"
     out.write_text(json.dumps(record, indent=1, default=str) + "\n")
