@@ -92,7 +92,7 @@ def test_run_with_int8_records_the_quantization(tmp_path: Path) -> None:
 
     calibration = default_set.path()
     rc = main(["-q", "run", "--plugin", "rare", "--backbone", "mv3", "--backend", "onnx", "--precision", "int8",
-               "--calibration-data", str(calibration), "--calibration-samples", "8", "--calibration-method", "percentile", "--limit", "8",
+               "--calibration-data", str(calibration), "--calibration-samples", "8", "--calibration-method", "minmax", "--limit", "8",
                "--workers", "0", "--results-dir", str(tmp_path)])
     assert rc == 0
     (path,) = tmp_path.glob("*.json")
@@ -100,7 +100,7 @@ def test_run_with_int8_records_the_quantization(tmp_path: Path) -> None:
     assert record.runtime.precision == "int8" and record.runtime.backend == "onnx"
     facts = record.weights.extra["quantization"]
     assert facts["calibration_samples"] == 8 and facts["calibration_source"] == str(calibration)
-    assert facts["calibration_method"] == "percentile" and "percentile" in facts["method"]
+    assert facts["calibration_method"] == "minmax" and "minmax" in facts["method"]
     assert facts["quantized_nodes"] > 0 and facts["excluded_nodes"] > 0  # TPS and decoder stay float
     assert record.weights.extra["onnx_export"]["quantize_exclude"]
 

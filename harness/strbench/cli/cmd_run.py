@@ -21,7 +21,7 @@ from strbench.report.terminal import print_next_steps, print_perf_summary, print
 from strbench.run.runinfo import RunInfo
 from strbench.run.runner import run_benchmark
 from strbench.run.sharding import context_from_env, leave
-from strbench.weights.quantize import CALIBRATION_METHOD_NAMES
+from strbench.weights.quantize import CALIBRATION_METHOD_NAMES, DEFAULT_CALIBRATION_METHOD
 
 
 def add_run_args(p: argparse.ArgumentParser) -> None:
@@ -51,9 +51,9 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
                    help="with --precision int8: training crops that calibrate the int8 ranges (never a test set)")
     p.add_argument("--calibration-samples", type=positive_int, default=256, metavar="N",
                    help="with --precision int8: calibration images, spread over the set (default 256)")
-    p.add_argument("--calibration-method", choices=CALIBRATION_METHOD_NAMES, default="minmax",
+    p.add_argument("--calibration-method", choices=CALIBRATION_METHOD_NAMES, default=DEFAULT_CALIBRATION_METHOD,
                    help="with --precision int8: how activation ranges are set from the calibration images "
-                        "(ONNX Runtime: minmax, percentile, entropy; default minmax)")
+                        f"(ONNX Runtime; default {DEFAULT_CALIBRATION_METHOD})")
     p.add_argument("--backend", choices=("torch", "onnx"), default="torch",
                    help="torch: the plugin's model; onnx: export and run through ONNX Runtime")
     p.add_argument("--onnx-model", type=Path, help="with --backend onnx: use this exported model")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from strbench.weights.quantize import DEFAULT_CALIBRATION_METHOD
+
 
 @dataclass
 class RunInfo:
@@ -29,7 +31,7 @@ class RunInfo:
     onnx_model: Path | None = None
     calibration_data: Path | None = None  # int8: training crops whose activations calibrate the ranges
     calibration_samples: int = 256
-    calibration_method: str = "minmax"  # int8: minmax, percentile or entropy (weights/quantize.py)
+    calibration_method: str = DEFAULT_CALIBRATION_METHOD  # int8: percentile or minmax (weights/quantize.py)
     limit: int | None = None  # first N samples per dataset (a subset run, marked as such)
     results_dir: Path = Path("results")
     tag: str = ""
