@@ -26,6 +26,7 @@ from typing import Any
 
 from strbench.environment import OtherCpuLoad, collect
 from strbench.report.compare import compare_records
+from strbench.report.rescore import own_protocol
 from strbench.run.records import load_record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,7 +36,7 @@ DEFAULT_CONFIGS = ["minmax:256", "percentile:256", "minmax:1024", "percentile:10
 
 def _int8_command(fp32: Any, data_root: Path, calibration: Path, method: str, samples: int, out: Path) -> list[str]:
     cmd = ["strbench", "-q", "run", "--algorithm", fp32.algorithm, "--variant", fp32.variant,
-           "--protocol", fp32.protocol.id or fp32.protocol.key.split("@")[0],
+           "--protocol", own_protocol(fp32),
            "--backend", "onnx", "--precision", "int8", "--calibration-data", str(calibration),
            "--calibration-samples", str(samples), "--calibration-method", method,
            "--data-root", str(data_root),

@@ -103,13 +103,12 @@ def snapshot_points(run: Path, variant: str, data_root: Path, offsets: dict[str,
 
     out = RESULTS / "training" / f"rare_{variant}" / "curve"
     out.mkdir(parents=True, exist_ok=True)
+    existing = [json.loads(p.read_text()) | {"_path": str(p.relative_to(REPO))} for p in sorted(out.glob("*.json"))]
     points = []
     for stage in STAGES:
         for snap in sorted((run / stage / "snapshots").glob("step*.safetensors")):
             tag, digest = f"{stage}-{snap.stem}", sha256(snap)
-            found = [r for r in (json.loads(p.read_text()) | {"_path": str(p.relative_to(REPO))}
-                                 for p in sorted(out.glob("*.json")))
-                     if r["id"].endswith(tag) and r["weights"].get("sha256") == digest]
+            found = [r for r in existing if r["id"].endswith(tag) and r["weights"].get("sha256") == digest]
             if found:
                 record = found[-1]
             elif evaluate:

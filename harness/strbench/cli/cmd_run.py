@@ -82,7 +82,8 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
         batch_size=args.batch_size,
         workers=args.workers, device=resolve_device(args.device), precision=args.precision,
         backend=args.backend, onnx_model=args.onnx_model, calibration_data=args.calibration_data,
-        calibration_samples=args.calibration_samples, calibration_method=args.calibration_method, limit=args.limit, results_dir=args.results_dir,
+        calibration_samples=args.calibration_samples, calibration_method=args.calibration_method,
+        limit=args.limit, results_dir=args.results_dir,
         tag=args.tag, perf=getattr(args, "perf", False), perf_options=perf_options(args),
         options=plugin_options(args), resume=not getattr(args, "fresh", False),
     )

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from strbench.data.base import SampleSource
-from strbench.environment import OtherCpuLoad, cpu_model, load_average
+from strbench.environment import OtherCpuLoad, cpu_model
 from strbench.perf import compile as compile_mod
 from strbench.perf.clock import Clock
 from strbench.perf.config import PerfConfig
@@ -252,7 +252,6 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
     device = recognizer.device
     clock = clock or Clock(device)
     step = on_step or (lambda _msg: None)
-    load_before = load_average()
     other_load = OtherCpuLoad().start()
     images: PerfImages = read_images(source, cfg.images)
     prep = Preprocessor(images, recognizer.input_spec)
@@ -302,8 +301,8 @@ def measure_recognizer(recognizer: Recognizer, source: SampleSource, cfg: PerfCo
             "config": cfg.to_json(),
             "inputs": {"dataset": dataset, **images.describe()},
             "backend": backend,
-            "system": {**system_facts(device, nvml), "load_average_before": load_before,
-                       "load_average_after": load_average(),
+            "system": {**system_facts(device, nvml), "load_average_before": other_load.load_average_before,
+                       "load_average_after": other_load.load_average_after,
                        "other_processes": other_load.as_dict()},
             "params": recognizer.num_parameters(),
             "flops": flops,
