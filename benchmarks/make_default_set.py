@@ -16,7 +16,9 @@ import argparse
 import math
 import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
@@ -53,7 +55,7 @@ def word_list() -> list[str]:
     return list(dict.fromkeys(COMMON_WORDS + NUMBERS + MIXED_CASE + PUNCTUATION))
 
 
-def load_fonts() -> tuple[list[str], callable]:
+def load_fonts() -> tuple[list[str], Callable[[random.Random, int], Any]]:
     """Font names in use and a ``(rng, size) -> FreeTypeFont`` chooser."""
     files = [FONT_DIR / name for name in FONT_FILES if (FONT_DIR / name).is_file()]
     if files:

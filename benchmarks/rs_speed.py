@@ -30,6 +30,7 @@ the plugin's InputSpec; without them the script says so and writes nothing.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import sys
@@ -46,6 +47,7 @@ DEFAULT_OUT = REPO / "results" / "bench" / "rs_speed.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rare_speed import data_root  # noqa: E402
 
+from strbench import Recognizer  # noqa: E402
 from strbench.environment import OtherCpuLoad  # noqa: E402
 
 
@@ -78,8 +80,8 @@ def measure_rows(batch, model, repeats: int, warmup: int, onnx: bool) -> dict:
 
     algo = RobustScannerAlgorithm()
     spec, vocab = algo.variant("r31").input_spec, Vocabulary(dict90())
-    recognizers = {"plain": RobustScannerRecognizer(model, vocab, spec, fast=False),
-                   "fast": RobustScannerRecognizer(model, vocab, spec, fast=True)}
+    recognizers: dict[str, Recognizer] = {"plain": RobustScannerRecognizer(model, vocab, spec, fast=False),
+                                          "fast": RobustScannerRecognizer(model, vocab, spec, fast=True)}
     outputs = {name: rec.forward(batch) for name, rec in recognizers.items()}
     for _ in range(warmup):
         for rec in recognizers.values():
@@ -88,7 +90,7 @@ def measure_rows(batch, model, repeats: int, warmup: int, onnx: bool) -> dict:
     for i in range(repeats):
         order = list(recognizers) if i % 2 == 0 else list(reversed(recognizers))
         for name in order:
-            runs[name].append(timed(lambda rec=recognizers[name]: rec.forward(batch)))
+            runs[name].append(timed(functools.partial(recognizers[name].forward, batch)))
     rows = {name: rate_stats(runs[name], len(batch)) for name in recognizers}
     rows["fast"]["decode_steps"] = int(outputs["fast"].shape[1])
     rows["plain"]["decode_steps"] = int(outputs["plain"].shape[1])
@@ -98,13 +100,14 @@ def measure_rows(batch, model, repeats: int, warmup: int, onnx: bool) -> dict:
             start = time.perf_counter()
             algo.export(recognizers["plain"], "onnx", path, None)
             export_s = time.perf_counter() - start
-            rec = algo.load_exported(path, "onnx", "r31")
-            outputs["onnxruntime"] = rec.forward(batch)
+            exported = algo.load_exported(path, "onnx", "r31")
+            outputs["onnxruntime"] = exported.forward(batch)
             for _ in range(warmup):
-                rec.forward(batch)
-            rows["onnxruntime"] = {**rate_stats([timed(lambda: rec.forward(batch)) for _ in range(repeats)], len(batch)),
+                exported.forward(batch)
+            rows["onnxruntime"] = {**rate_stats([timed(lambda: exported.forward(batch)) for _ in range(repeats)],
+                                                len(batch)),
                                    "export_s": export_s, "decode_steps": 40}
-            recognizers["onnxruntime"] = rec
+            recognizers["onnxruntime"] = exported
     plain = np.asarray(outputs["plain"], dtype=np.float32)
     plain_texts = [p.text for p in recognizers["plain"].decode(outputs["plain"], batch)]
     for name, facts in rows.items():

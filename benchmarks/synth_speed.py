@@ -68,7 +68,7 @@ def run_row(workers: int, images: int, runs: int, warmup: int, seed: int, workdi
         for _ in pool.samples(images, max(warmup - images, 0)):
             pass
         facts["warmup_images"] = max(warmup, images)
-        pids = [p.pid for p in multiprocessing.active_children()]
+        pids = [p.pid for p in multiprocessing.active_children() if p.pid is not None]
         worker_cpu0 = sum(_cpu_seconds(pid) for pid in pids)
         times = []
         offset = max(warmup, images)
@@ -84,7 +84,7 @@ def run_row(workers: int, images: int, runs: int, warmup: int, seed: int, workdi
                     dest.rmdir()
         worker_cpu = sum(_cpu_seconds(pid) for pid in pids) - worker_cpu0
     other = load.as_dict()
-    if other["other_cpu_cores"] is not None:
+    if load.other_cpu_cores is not None:
         other["other_cpu_cores"] = round(max(load.other_cpu_cores - worker_cpu / load.wall_s, 0.0), 3)
         other["contended"] = other["other_cpu_cores"] + (other["steal_cores"] or 0) > 0.25
     other["own_worker_cpu_cores"] = round(worker_cpu / load.wall_s, 3)
@@ -104,8 +104,8 @@ def run_row(workers: int, images: int, runs: int, warmup: int, seed: int, workdi
     return facts
 
 
-def versions() -> dict:
-    out = {"python": sys.version.split()[0]}
+def versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": sys.version.split()[0]}
     for dist in ("numpy", "opencv-python-headless", "pillow", "lmdb", "trdg"):
         try:
             out[dist] = metadata.version(dist)
