@@ -289,11 +289,12 @@ def test_bench_record_has_perf_next_to_accuracy_and_a_leaderboard(install_entry_
     assert columns[THROUGHPUT] == config["throughput"]["best"]["images_per_s"]
     assert columns[LATENCY] == config["latency_bs1"]["stages"]["model_and_decode"]["median_ms"]
     assert columns[GFLOPS] == 0
-    rows = collect_rows(results, include_subsets=True, include_synthetic=True, include_contended=True)
+    rows = collect_rows(results, include_subsets=True, include_synthetic=True, include_contended=True,
+                        include_untrained=True)
     png_bytes = speed_accuracy_png(rows, "benchmark")
     assert png_bytes is not None and png_bytes.startswith(b"\x89PNG")
     assert speed_accuracy_png([], "benchmark") is None
     capsys.readouterr()
     assert main(["-q", "leaderboard", "--results-dir", str(results), "--include-subsets", "--include-synthetic",
-                 "--include-contended", "--format", "markdown"]) == 0  # this machine may be busy
+                 "--include-contended", "--include-untrained", "--format", "markdown"]) == 0  # this machine may be busy
     assert LATENCY in capsys.readouterr().out

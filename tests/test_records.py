@@ -78,7 +78,11 @@ def test_leaderboard_newest_record_per_row_and_untrained_flag(tmp_path: Path) ->
     assert len(rows) == 1 and rows[0].accuracy["IIIT5k_3000"] == 20.0
     save(tmp_path, {**minimal_record("2026-03-01", 1.0, trained=False),
                     "weights": {"name": "untrained", "trained": False}})
-    md = lb.to_markdown(lb.collect_rows(tmp_path))
+    board = lb.collect(tmp_path)  # untrained rows leave the table by default, counted in one note
+    assert [r.trained for r in board.rows] == [True] and len(board.hidden_untrained) == 1
+    assert "--include-untrained" in lb.hidden_untrained_note(board)[0]
+    rows = lb.collect_rows(tmp_path, include_untrained=True)
+    md = lb.to_markdown(rows)
     assert "UNTRAINED" in md and "20.00" in md and "1.500" in md
 
 
@@ -132,7 +136,7 @@ def test_board_notes_appear_once_and_say_which_algorithms_ran_untrained(tmp_path
 
     save(tmp_path, {**minimal_record("2026-03-01", 0.0, trained=False),
                     "weights": {"name": "untrained", "trained": False}})
-    rows = lb.collect_rows(tmp_path)
+    rows = lb.collect_rows(tmp_path, include_untrained=True)
     untrained = SimpleNamespace(variants={"v": SimpleNamespace(default_weights=None)},
                                 weight_releases={"upstream": {"v": WeightsRelease("https://x/w.tar")}})
     unseen = SimpleNamespace(variants={"a": SimpleNamespace(default_weights=None)}, weight_releases={})

@@ -53,6 +53,9 @@ STANDARD = BenchmarkSuite(
     source="clovaai deep-text-recognition-benchmark README: data_lmdb_release.zip (evaluation/ holds every version) "
            "on Dropbox; parseq's data archive (data/test); the raw sets from their publishers (docs/datasets.md)",
     protocol_note="parseq/mmocr/OpenOCR report lower-case alphanumeric word accuracy (lower36 here)",
+    # the split of the field's tables (parseq, DTRB, PaddleOCR): horizontal, mostly frontal text vs
+    # incidental, perspective and curved text
+    text_kinds={"regular": ("IIIT5K", "SVT", "IC03", "IC13"), "irregular": ("IC15", "SVTP", "CUTE80")},
 )
 
 

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich import box
@@ -22,7 +23,9 @@ from strbench.run.preflight import check_output_file
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("leaderboard", help="render leaderboards from result records")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
-    p.add_argument("--format", choices=("terminal", "markdown", "html", "csv", "json"), default="terminal")
+    p.add_argument("--format", choices=("terminal", "markdown", "readme", "html", "csv", "json"), default="terminal",
+                   help="readme: a compact markdown board at most 120 characters wide (ranked rows of the primary "
+                        "protocol), linking the full table")
     p.add_argument("--json", action="store_true", help="same as --format json: rows, exclusions and notes")
     p.add_argument("--wide", action="store_true",
                    help="terminal: every benchmark version and speed figure (default: a compact view)")
@@ -31,6 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", help="only rows of this protocol id")
     p.add_argument("--include-subsets", action="store_true", help="include --limit subset runs")
     p.add_argument("--include-synthetic", action="store_true", help="include runs on the synthetic default set")
+    p.add_argument("--include-untrained", action="store_true",
+                   help="include rows of untrained (randomly initialised) weights; they are never ranked")
+    p.add_argument("--include-partial", action="store_true",
+                   help="show records less complete than their model's chosen one as their own rows (PARTIAL)")
+    p.add_argument("--explain", action="store_true",
+                   help="list each row's candidate records and why each one was chosen or not")
+    p.add_argument("--verbose", "-v", action="store_true", help="list every record left out and why")
     p.add_argument("--include-training", action="store_true",
                    help="include the evaluations of training snapshots (records under training/)")
     p.add_argument("--include-contended", action="store_true",
@@ -44,19 +54,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="mark rows not significantly different from the row above (paired bootstrap)")
     p.add_argument("--plot", type=Path, help="also write the speed-accuracy scatter plot (PNG)")
     p.add_argument("--update-readme", type=Path, metavar="README",
-                   help="replace the markdown table between the leaderboard markers of this file")
+                   help="put the compact board (--format readme) between the leaderboard markers of this file")
+    p.add_argument("--full-table", default="results/leaderboard.md", metavar="LINK",
+                   help="with --format readme / --update-readme: the full table linked below the compact one "
+                        "(default results/leaderboard.md)")
     p.set_defaults(func=run)
 
 
-def untrained_notes(host: PluginHost, rows: list[lb.Row]) -> list[str]:
-    """One note per installed algorithm that ships no weights and has no trained row on the board."""
+def untrained_notes(host: PluginHost, rows: Sequence[lb.Row], hidden: Sequence[lb.Row] = ()) -> list[str]:
+    """One note per installed algorithm that ships no weights and has no trained row on the board
+    (``hidden``: its untrained rows left off the board)."""
     trained = {r.algorithm for r in rows if r.trained}
     shown = {r.algorithm for r in rows}
     out = []
     for name, algo in sorted(host.algorithms().items()):
         if name in trained or any(v.default_weights is not None for v in algo.variants.values()):
             continue
-        state = "its rows above ran UNTRAINED weights" if name in shown else "it has no rows yet"
+        state = ("its rows above ran UNTRAINED weights" if name in shown else
+                 "its untrained rows are not shown" if any(r.algorithm == name for r in hidden) else "it has no rows yet")
         note = f"{name} ({', '.join(algo.variants)}): no trained weights are available offline, so {state}"
         aliases = sorted(algo.weight_releases)
         if aliases:
@@ -73,19 +88,44 @@ def check_group(group: str, host: PluginHost) -> None:
         raise UsageError(f"unknown group {group!r}; the installed suites define: {', '.join(known)}")
 
 
-def report_exclusions(board: lb.Board, results_dir: Path) -> None:
-    """Say how many records were read and why each one left out is not on the board."""
+def report_exclusions(board: lb.Board, results_dir: Path, verbose: bool = False) -> None:
+    """Say in one line how many records were read, shown and left out (by reason); ``verbose``
+    (or an empty board) lists every record left out and why."""
     shown = len(board.rows)
     other = f" (and {board.not_records} other .json files that are not records)" if board.not_records else ""
     message = f"{board.found} records found under {results_dir}{other}: {shown} rows shown"
     if board.excluded:
-        message += f", {len(board.excluded)} records left out:"
+        kinds: dict[str, int] = {}
+        for item in board.excluded:
+            kinds[_reason_kind(item.reason)] = kinds.get(_reason_kind(item.reason), 0) + 1
+        message += (f", {len(board.excluded)} records left out ("
+                    + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1])) + ")"
+                    + ("" if verbose or shown == 0 else "; --verbose lists them"))
     if shown == 0:
         ui.warn(message if board.found else f"no records found under {results_dir}{other}")
     else:
         ui.info(message)
-    for item in board.excluded:
-        (ui.warn if shown == 0 else ui.info)(f"  {item.record}: {item.reason}")
+    if verbose or shown == 0:
+        for item in board.excluded:
+            (ui.warn if shown == 0 else ui.info)(f"  {item.record}: {item.reason}")
+
+
+REASON_KINDS = (("less complete", "less complete"), ("as complete as", "superseded"), ("subset run", "subset"),
+                ("synthetic", "synthetic data"), ("training snapshot", "training snapshots"),
+                ("untrained", "untrained"), ("protocol", "other protocol"), ("kind ", "not accuracy runs"))
+
+
+def _reason_kind(reason: str) -> str:
+    return next((kind for needle, kind in REASON_KINDS if needle in reason), "other")
+
+
+def explain(board: lb.Board) -> None:
+    """Print, per row, every candidate record with its completeness and what became of it."""
+    for label, candidates in board.candidates.items():
+        ui.console.print(label, style="bold", highlight=False, markup=False)
+        for c in candidates:
+            ui.console.print(f"  {c.record}  {c.group_versions} group versions, {c.versions} in all: {c.verdict}",
+                             highlight=False, markup=False)
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
@@ -94,17 +134,22 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
             check_output_file(out, option)
     check_group(args.group, host)
     fmt = "json" if args.json else args.format
+    catalog = lb.Catalog(suites=host.suites(), algorithms=host.algorithms())
     board = lb.collect(args.results_dir, group=args.group, include_subsets=args.include_subsets,
                        include_synthetic=args.include_synthetic, perf_device=args.perf_device,
-                       include_training=args.include_training,
-                       protocol=args.protocol, include_contended=args.include_contended, aggregate=args.aggregate)
+                       include_training=args.include_training, include_untrained=args.include_untrained,
+                       include_partial=args.include_partial, protocol=args.protocol,
+                       include_contended=args.include_contended, aggregate=args.aggregate, catalog=catalog)
     rows = board.rows
     if args.significance:
         from strbench.report.compare import mark_similar
 
         mark_similar(rows, args.group)
-    report_exclusions(board, args.results_dir)
-    extra = [*board.speed_notes, *untrained_notes(host, rows)]
+    report_exclusions(board, args.results_dir, verbose=args.verbose)
+    if args.explain:
+        explain(board)
+    extra = [*lb.hidden_untrained_note(board), *board.speed_notes,
+             *untrained_notes(host, rows, board.hidden_untrained)]
     for _, message in board.problems:
         ui.warn(f"left out of the leaderboard: {message}")
     if board.problems:
@@ -119,16 +164,19 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         plot_png = speed_accuracy_png(rows, args.group)
         if args.plot and plot_png:
             atomic_write_bytes(args.plot, plot_png)
+    if args.update_readme:
+        update_readme(args.update_readme, lb.readme_table(rows, args.group, layout, args.full_table))
+        if fmt == "terminal" and not args.output:
+            return 0
     if fmt == "terminal":
-        print_terminal(rows, args.group, layout, [*lb.notes(rows, args.group, layout), *extra], references,
-                       wide=args.wide, ci=args.ci)
+        print_terminal(rows, args.group, layout, [*lb.notes(rows, args.group, layout, compact=not args.wide), *extra],
+                       references, wide=args.wide, ci=args.ci)
         return 0
     text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra, layout, references, args.ci),
+            "readme": lambda: lb.readme_table(rows, args.group, layout, args.full_table),
             "html": lambda: lb.to_html(rows, args.group, plot_png, extra, layout, references),
             "csv": lambda: lb.to_csv(rows, args.group, layout),
             "json": lambda: board_json(board, args.group, [*lb.notes(rows, args.group, layout), *extra])}[fmt]()
-    if args.update_readme:
-        update_readme(args.update_readme, lb.to_markdown(rows, args.group, extra, layout, references, args.ci))
     if args.output:
         atomic_write_bytes(args.output, text.encode("utf-8"))
         ui.info(f"written: {args.output}")
@@ -145,31 +193,36 @@ def board_json(board: lb.Board, group: str, notes: list[str]) -> str:
 
 
 COMPACT_WIDTH = 100  # the default terminal view fits this many columns
-COMPACT_MAX_WIDTHS = {0: 14, 1: 14, 2: 33, 3: 12}  # name columns fold beyond these (only very long names)
+COMPACT_MAX_WIDTHS = {1: 14, 2: 16, 3: 33}  # name columns fold beyond these (only very long names)
 
 
 def print_terminal(rows: list[lb.Row], group: str, layout: lb.Layout, notes: list[str],
                    references: list[lb.ReferenceRow], *, wide: bool, ci: bool = False) -> None:
-    """The compact view (fits 100 columns; notes wrapped between words, never inside a name, path
-    or URL) or, with ``wide``, every column."""
-    header, cells = lb.table(rows, group, layout, ci) if wide else lb.compact_table(rows, group, ci)
-    table = Table(title="strbench leaderboard" + ("" if wide else " (--wide: every version and speed figure)"),
-                  box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
-    for i, col in enumerate(header):
-        table.add_column(col, overflow="fold", justify="left" if i < 4 else "right",
-                         max_width=None if wide else COMPACT_MAX_WIDTHS.get(i))
-    for row in cells:
-        table.add_row(*row)
-    ui.console.print(table)
+    """The compact view (fits 100 columns) or, with ``wide``, every column; the compact view's
+    notes are wrapped between words (never inside a name, path or URL) to the terminal's width,
+    or to 100 columns when piped."""
+    tables = [("strbench leaderboard", *lb.table(rows, group, layout, ci))] if wide else [
+        (f"protocol {protocol}" + (" (--wide: every column)" if i == 0 else ""), *lb.compact_table(part, group, ci))
+        for i, (protocol, part) in enumerate(lb.by_protocol(rows))]
+    names = lb.NAME_COLUMNS if wide else 4
+    for title, header, cells in tables:
+        table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+        for i, col in enumerate(header):
+            table.add_column(col, overflow="fold", justify="left" if 0 < i < names else "right",
+                             max_width=None if wide else COMPACT_MAX_WIDTHS.get(i), no_wrap=not wide and i >= names)
+        for row in cells:
+            table.add_row(*row)
+        ui.console.print(table)
     if not wide:
         notes = [*notes, *(f"{lb.REFERENCE_TITLE}: {r.algorithm} {r.variant}, {r.reported_accuracy} by "
                            f"{r.reported_by}, {r.weights}, {r.source}" for r in references)]
+    width = ui.console.width if ui.console.is_terminal else COMPACT_WIDTH
     for note in notes:
         text = f"- {note}"
         if not wide:
-            text = textwrap.fill(text, COMPACT_WIDTH, subsequent_indent="  ", break_long_words=False,
+            text = textwrap.fill(text, width, subsequent_indent="  ", break_long_words=False,
                                  break_on_hyphens=False)
-        ui.console.print(text, highlight=False, markup=False)
+        ui.console.print(text, highlight=False, markup=False, soft_wrap=True)
     if references and wide:
         ref = Table(title=lb.REFERENCE_TITLE, box=box.SIMPLE_HEAD, pad_edge=False)
         for col in lb.REFERENCE_HEADER:

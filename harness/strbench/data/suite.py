@@ -56,6 +56,9 @@ class BenchmarkSuite:
     source: str = ""
     protocol_note: str = ""
     downloads: tuple[Download, ...] = ()
+    #: Kinds of text (e.g. ``regular``, ``irregular``) -> the dataset families holding that kind:
+    #: leaderboards split a group's average by them, as the field's tables do.
+    text_kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def version(self, name: str) -> DatasetVersion:
         for v in self.versions:

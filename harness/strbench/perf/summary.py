@@ -14,17 +14,20 @@ PEAK_MEMORY = "peak MB (best bs)"
 GFLOPS = "GFLOPs/img"
 
 
-def primary_config(perf: dict[str, Any]) -> dict[str, Any] | None:
+def primary_config(perf: dict[str, Any], index: int | None = None) -> dict[str, Any] | None:
+    """Configuration ``index`` of a perf section, by default its primary one."""
     configs = perf.get("configs") or []
-    index = perf.get("primary", 0)
+    if index is None:
+        index = perf.get("primary", 0)
     return configs[index] if isinstance(index, int) and 0 <= index < len(configs) else None
 
 
-def leaderboard_columns(perf: dict[str, Any]) -> dict[str, float]:
+def leaderboard_columns(perf: dict[str, Any], config_index: int | None = None) -> dict[str, float]:
     """Median and p90 batch-1 latency (forward + decode), best throughput, its batch size and
-    peak memory, and GFLOPs per image; figures a record lacks are left out."""
+    peak memory, and GFLOPs per image of one configuration (default: the primary one); figures a
+    record lacks are left out."""
     out: dict[str, float] = {}
-    config = primary_config(perf)
+    config = primary_config(perf, config_index)
     if config is not None:
         model = config.get("latency_bs1", {}).get("stages", {}).get("model_and_decode", {})
         if model.get("median_ms") is not None:

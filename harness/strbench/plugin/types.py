@@ -105,6 +105,9 @@ class Variant:
     num_parameters: int | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     default_weights: str | None = None  # a path or URL the plugin knows how to fetch; None: untrained
+    #: What ``default_weights`` were trained on, in a few words (leaderboards show it), e.g.
+    #: ``"synthetic 460k + real 6.7k, strbench recipe"`` or ``"publisher's data (...)"``.
+    training_data: str | None = None
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class EasyOcr(Algorithm):
             cased=True,
             num_parameters=3_781_345,
             default_weights=f"{WEIGHTS_PIN}:models/english_g2.pth",
+            training_data="publisher's data (JaidedAI EasyOCR)",
         )
     }
 

@@ -49,7 +49,8 @@ class PpocrOnnx(Algorithm):
             except UsageError as exc:  # listed anyway; load() repeats the install hint
                 charset, weights, description = "", None, f"{DESCRIPTIONS[name]} -- unavailable: {exc}"
             out[name] = Variant(name=name, description=description, input_spec=INPUT_SPEC, charset=charset,
-                                cased=True, default_weights=weights)
+                                cased=True, default_weights=weights,
+                                training_data="publisher's data (PaddleOCR)")
         return out
 
     def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> PpocrRecognizer:

@@ -60,6 +60,13 @@ def _shipped_path(variant: str) -> str | None:
     return str(shipped[0]) if shipped is not None else None
 
 
+def _shipped_training_data(variant: str) -> str | None:
+    """The shipped weights' ``training_data`` summary (their metadata file), if any."""
+    shipped = shipped_weights(variant)
+    value = shipped[1].get("training_data") if shipped is not None else None
+    return str(value) if value else None
+
+
 class RareAlgorithm(Algorithm):
     """RARE (Shi et al., CVPR 2016) as PaddleOCR implements it, in two backbones."""
 
@@ -82,6 +89,7 @@ class RareAlgorithm(Algorithm):
             num_parameters=NUM_PARAMETERS[key],
             defaults=training_defaults(key),
             default_weights=_shipped_path(key),
+            training_data=_shipped_training_data(key),
         )
         for key in ("mv3", "r34")
     }

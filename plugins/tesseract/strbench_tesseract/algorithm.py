@@ -32,6 +32,7 @@ class Tesseract(Algorithm):
             charset=CHARSET,
             cased=True,
             default_weights=f"{APT_PACKAGE}:eng.traineddata",
+            training_data="publisher's data (Tesseract project)",
         )
     }
 
