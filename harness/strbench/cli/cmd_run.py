@@ -32,7 +32,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--suite", default="standard", help="benchmark suite found below --data-root (default: standard; "
                                                        "'strbench data suites' lists them)")
     p.add_argument("--datasets", nargs="+", metavar="NAME",
-                   help="only these versions or groups of the suite below --data-root (e.g. benchmark)")
+                   help="only these versions, families or groups of the suite below --data-root (e.g. benchmark, "
+                        "IC13_857, CUTE80: a family with one version; any case)")
     p.add_argument("--dataset", dest="dataset_paths", action="append", default=[], metavar="PATH[=NAME]",
                    help="also evaluate the dataset at PATH as a custom set named NAME (default: from the path); "
                         "repeatable, combinable with --data-root. Formats are detected (docs/datasets.md)")

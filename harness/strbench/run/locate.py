@@ -8,6 +8,7 @@ the embedded synthetic set is used, and only then: a wrong path, name or suite i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -135,10 +136,40 @@ def _check_names(located: list[LocatedVersion], suites: Mapping[str, BenchmarkSu
         seen.add(name.lower())
 
 
-def select_suite_versions(suite: BenchmarkSuite, names: list[str] | None) -> BenchmarkSuite:
-    """``suite`` restricted to ``--datasets`` versions or groups (a path there is an error)."""
-    from strbench.run.runner import select_versions
+def versions_named(suite: BenchmarkSuite, name: str) -> tuple[DatasetVersion, ...]:
+    """What ``--datasets NAME`` selects in ``suite`` (case-insensitive): a group's versions, one
+    version, or the version of a family that has only one (``CUTE80`` is ``CUTE80_288``). A family
+    with several versions (``IC13``) is a usage error listing them; so is an unknown name."""
+    lowered = name.lower()
+    groups = {g.lower(): members for g, members in suite.groups.items()}
+    if lowered in groups:
+        return tuple(suite.version(member) for member in groups[lowered])
+    try:
+        return (suite.version(name),)
+    except KeyError:
+        pass
+    family = tuple(v for v in suite.versions if v.family.lower() == lowered)
+    if len(family) == 1:
+        return family
+    groups_known = f" (or a group: {', '.join(suite.groups)})" if suite.groups else ""
+    if family:
+        raise UsageError(f"--datasets {name} is ambiguous: suite {suite.name!r} has {len(family)} versions of "
+                         f"{family[0].family}: {', '.join(v.name for v in family)}; name the version(s) to evaluate, "
+                         f"e.g. --datasets {family[0].name}{groups_known}")
+    raise UsageError(f"unknown dataset version or group {name!r} in suite {suite.name!r}; known versions: "
+                     f"{', '.join(v.name for v in suite.versions)}{groups_known}")
 
+
+def select_versions(suite: BenchmarkSuite, names: list[str] | None) -> BenchmarkSuite:
+    """``suite`` restricted to the ``--datasets`` names (:func:`versions_named`), each version once."""
+    if not names:
+        return suite
+    wanted = [version for name in names for version in versions_named(suite, name)]
+    return dataclasses.replace(suite, versions=tuple(dict.fromkeys(wanted)))
+
+
+def select_suite_versions(suite: BenchmarkSuite, names: list[str] | None) -> BenchmarkSuite:
+    """``suite`` restricted to ``--datasets`` versions, families or groups (a path there is an error)."""
     for name in names or []:
         if "/" in name or "\\" in name or Path(name).suffix.lower() in PATH_SUFFIXES:
             raise UsageError(f"--datasets {name!r}: --datasets selects versions or groups of the suite; "

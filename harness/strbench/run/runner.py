@@ -108,23 +108,6 @@ def check_precision(info: RunInfo) -> None:
 # -- locate -----------------------------------------------------------------------------------
 
 
-def select_versions(suite: BenchmarkSuite, names: list[str] | None) -> BenchmarkSuite:
-    if not names:
-        return suite
-    wanted = []
-    for name in names:
-        group = suite.groups.get(name)
-        for item in group or (name,):
-            try:
-                wanted.append(suite.version(item))
-            except KeyError:
-                known = ", ".join([v.name for v in suite.versions] + list(suite.groups))
-                raise UsageError(f"unknown dataset version or group {name!r} in suite {suite.name!r}; "
-                                 f"known: {known}") from None
-    unique = tuple(dict.fromkeys(wanted))
-    return dataclasses.replace(suite, versions=unique)
-
-
 def locate_datasets(host: PluginHost, plan: RunPlan) -> list[LocatedVersion]:
     """The datasets of the run (``run/locate.py``): suite versions below ``data_root``, sets given
     by path, or the embedded synthetic default set when neither is given."""
