@@ -44,7 +44,7 @@ def test_piped_plugins_table_shows_whole_names(capsys) -> None:
     main(["plugins"])
     out = capsys.readouterr().out
     assert "…" not in out
-    assert "robustscanner (r31)" in out and "strbench-robustscanner" in out
+    assert "robustscanner │ r31" in out and "strbench-robustscanner" in out
 
 
 def test_a_long_path_is_printed_on_one_line(capsys) -> None:
