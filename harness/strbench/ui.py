@@ -7,6 +7,8 @@ their natural width, so no name, path or URL is folded or cut with an ellipsis.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console, ConsoleDimensions
@@ -14,10 +16,12 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 UNBOUNDED_WIDTH = 10_000  # "as wide as the content" for a stream that is not a terminal
 
@@ -42,6 +46,7 @@ class StreamConsole(Console):
 console = StreamConsole()
 err_console = StreamConsole(stderr=True)
 _state = {"quiet": False}
+_status: dict[str, Any] = {}  # the spinner of the running ui.status, while one is shown
 
 
 def configure(*, quiet: bool) -> None:
@@ -53,19 +58,68 @@ def quiet() -> bool:
     return _state["quiet"]
 
 
-def progress() -> Progress:
-    """A progress display with bar, count, elapsed time and ETA (disabled when quiet)."""
+class RateColumn(ProgressColumn):
+    """Items per second (``unit/s``): the running estimate, the overall rate once a task is done."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Any) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("-" if speed is None else f"{speed:,.1f} {self.unit}/s", style="progress.data.speed")
+
+
+def progress(*, rate_unit: str | None = None, terminal_only: bool = False, transient: bool = False) -> Progress:
+    """A progress display with bar, count, elapsed time and ETA (disabled when quiet).
+
+    ``rate_unit`` adds a rate column (e.g. ``"img"``: ``512.3 img/s``). ``terminal_only`` shows it only
+    when stderr is a terminal: no trace of it in a pipe or a log file. ``transient`` removes it when done."""
+    disable = _state["quiet"] or (terminal_only and not err_console.is_terminal)
+    if not disable:
+        _pause_status()
+    columns: list[Any] = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]
+    if rate_unit is not None:
+        columns.append(RateColumn(rate_unit))
+    columns += [TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
+        *columns,
         console=err_console,
-        disable=_state["quiet"],
-        transient=False,
+        disable=disable,
+        transient=transient,
     )
+
+
+@contextlib.contextmanager
+def status(message: str) -> Iterator[None]:
+    """Say what is happening while it happens: a spinner with ``message`` in a terminal (removed at
+    the end), the message as one line otherwise; nothing when quiet. A progress display started
+    inside it (a download, say) replaces the spinner, whose message then stays as a line."""
+    if _state["quiet"]:
+        yield
+        return
+    if not err_console.is_terminal:
+        err_console.print(message, highlight=False)
+        yield
+        return
+    spinner = err_console.status(message)
+    spinner.start()
+    _status.update(spinner=spinner, message=message)
+    try:
+        yield
+    finally:
+        _pause_status(keep_line=False)
+
+
+def _pause_status(keep_line: bool = True) -> None:
+    """Stop the spinner of :func:`status`, if one turns (one live display at a time), leaving its
+    message as a line when ``keep_line``."""
+    spinner = _status.pop("spinner", None)
+    message = _status.pop("message", "")
+    if spinner is not None:
+        spinner.stop()
+        if keep_line:
+            err_console.print(message, highlight=False)
 
 
 def info(message: str) -> None:
