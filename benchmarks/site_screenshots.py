@@ -8,12 +8,15 @@ Builds the site from ``--results-dir`` into a temporary folder with ``strbench r
 separate process, as a user runs it) and photographs its index page, one record page and that
 record's error gallery, when the site has them, in headless Chromium (``apt-get install chromium``).
 The window is tall so that the headline table and the plot are in the picture; nothing is fetched
-from the network.
+from the network. Headless Chromium lays a page out at least 500 px wide whatever the window, so a
+narrower width is photographed through an iframe of exactly that width (its own viewport: the page's
+media queries apply) and the picture is cropped to it.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +25,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 HEIGHTS = {1440: 1500, 1024: 1500, 390: 1700}  # tall enough for the tabs, the main table and its notes
+MIN_WINDOW = 500  # headless Chromium's narrowest layout viewport
+FRAME = ("<!doctype html><html><head><style>html,body{{margin:0;background:#fff}}"
+         "iframe{{border:0;display:block;width:{width}px;height:{height}px}}</style></head>"
+         "<body><iframe src=\"{src}\"></iframe></body></html>")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars", "--virtual-time-budget=4000"]
@@ -41,23 +48,43 @@ def build_site(results_dir: Path, out: Path) -> None:
 
 
 def screenshot(browser: str, page: Path, png: Path, width: int, height: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="strbench-chromium-") as profile:
-        subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-                        f"--screenshot={png}", page.as_uri()],
-                       check=True, capture_output=True, timeout=180)
+    """``page`` at a viewport ``width`` CSS px wide, the first ``height`` px of it, as ``png``."""
+    target, frame = page, None
+    if width < MIN_WINDOW:
+        frame = page.with_name(f"_frame_{width}_{page.name}")
+        frame.write_text(FRAME.format(width=width, height=height, src=page.name), encoding="utf-8")
+        target = frame
+    png.unlink(missing_ok=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix="strbench-chromium-") as profile:
+            subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                            f"--window-size={max(width, MIN_WINDOW)},{height}", f"--screenshot={png}",
+                            target.as_uri()], check=True, capture_output=True, timeout=180)
+    finally:
+        if frame is not None:
+            frame.unlink(missing_ok=True)
     if not png.is_file():
         raise SystemExit(f"Chromium wrote no screenshot for {page} at {width} px")
+    if width < MIN_WINDOW:
+        from PIL import Image
+
+        with Image.open(png) as im:
+            cropped = im.crop((0, 0, width, height))
+        cropped.save(png)
 
 
 def pages_of(site: Path) -> dict[str, Path]:
-    """The pages photographed: the index, the first record page with an error gallery and that gallery."""
+    """The pages photographed: the index, the record page of the board's first row and its error
+    gallery (when the site has them)."""
     pages = {"": site / "index.html"}
-    galleries = sorted(site.glob("records/*/errors.html")) or sorted(site.glob("errors/*/index.html"))
-    if galleries:
-        record = galleries[0].parent.with_suffix(".html")
+    first = re.search(r'href="(records/[^"]+?)\.html"', pages[""].read_text(encoding="utf-8"))
+    if first:
+        record = site / f"{first.group(1)}.html"
+        gallery = site / f"{first.group(1)}.errors.html"
         if record.is_file():
             pages["_record"] = record
-        pages["_errors"] = galleries[0]
+        if gallery.is_file():
+            pages["_errors"] = gallery
     return pages
 
 
