@@ -131,7 +131,7 @@ def test_errors_command_writes_a_gallery_with_thumbnails(tmp_path: Path, capsys:
     out = capsys.readouterr().out
     assert "4 samples, 2 right" in out and "'o'" in out
     page = (tmp_path / "gal" / "index.html").read_text()
-    assert page.count("data:image/png;base64,") == 2 and "<mark>a</mark>" in page
+    assert page.count("data:image/jpeg;base64,") == 2 and "<mark>a</mark>" in page
 
 
 def test_errors_gallery_without_data_says_where_to_look(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 from rich.table import Table
 
 from strbench import ui
-from strbench.errors import DataError, UsageError
 from strbench.plugin.host import PluginHost
-from strbench.report.error_analysis import ErrorReport, Sample, analyse
-from strbench.report.gallery import locate_source, write_gallery
+from strbench.report.error_analysis import ErrorReport, analyse, analysed_versions, record_samples
+from strbench.report.gallery import ORDERS, Totals, open_sources, select_wrong, write_gallery
 from strbench.run.protocols import protocol_from_json
-from strbench.run.records import load_record, predictions_path, read_predictions
-from strbench.run.scoring import SamplePrediction, score
+from strbench.run.records import load_record
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,25 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                  "group when complete, else every version; versions overlap)")
     p.add_argument("--top", type=int, default=15, help="rows in the confusion and wrong-word lists")
     p.add_argument("--html", type=Path, metavar="DIR", help="write a gallery of the wrong crops to DIR/index.html")
-    p.add_argument("--max-images", type=int, default=300, help="wrong samples shown in the gallery")
+    p.add_argument("--max-images", type=int, default=300,
+                   help="wrong samples shown in the gallery, taken from every version in turn (default: 300)")
+    p.add_argument("--order", choices=list(ORDERS), default="worst",
+                   help="which wrong samples of each version come first: " + "; ".join(
+                       f"{k}: {v}" for k, v in ORDERS.items()) + " (default: worst)")
     p.add_argument("--data-root", type=Path, help="where the benchmark sets are, if not where the record ran")
     p.set_defaults(func=run)
-
-
-def chosen_versions(record: dict[str, Any], wanted: list[str] | None) -> list[str]:
-    present = [d["name"] for d in record["datasets"]]
-    groups = record.get("summary", {}).get("groups", {})
-    if not wanted:
-        bench = groups.get("benchmark", {})
-        return list(bench["datasets"]) if bench.get("complete") else present
-    out = []
-    for name in wanted:
-        members = groups.get(name, {}).get("datasets") or [name]
-        for m in members:
-            if m not in present:
-                raise UsageError(f"{m!r} is not in the record; it holds {', '.join(present)}")
-            out.append(m)
-    return list(dict.fromkeys(out))
 
 
 def _table(title: str, header: str, rows: list[tuple[str, int, int, float]]) -> Table:
@@ -82,31 +66,25 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     typed = load_record(args.record)
     record = typed.to_json()  # the error-analysis helpers read the record's JSON
     protocol = host.protocol(args.protocol) if args.protocol else protocol_from_json(record["protocol"])
-    versions = chosen_versions(record, args.datasets)
-    by_dataset: dict[str, list[SamplePrediction]] = defaultdict(list)
-    for dataset, pred in read_predictions(predictions_path(args.record, typed)):
-        if dataset in versions:
-            by_dataset[dataset].append(pred)
-    samples = []
-    for name in versions:
-        raw = {p.key: p for p in by_dataset.get(name, [])}
-        for key, sc in score(raw.values(), protocol, {}).samples:
-            samples.append(Sample(name, key, raw[key].label, raw[key].prediction, sc))
+    versions = analysed_versions(record, args.datasets)
+    samples = record_samples(args.record, typed, protocol, versions)
     ui.console.print(f"{record['algorithm']}/{record['variant']} [{record['id']}], protocol {protocol.key}, "
                      f"versions: {', '.join(versions)}")
     print_report(analyse(samples), args.top)
     if args.html:
-        wrong = [s for s in samples if not s.correct][:args.max_images]
-        entries = {d["name"]: d for d in record["datasets"]}
-        sources = {}
-        for name in dict.fromkeys(s.dataset for s in wrong):
-            try:
-                sources[name] = locate_source(entries[name], record, host.dataset_formats(), args.data_root)
-            except DataError as exc:
-                ui.warn(f"{exc}; the gallery shows no thumbnails for {name}")
-        path, shown = write_gallery(args.html, f"{record['algorithm']}/{record['variant']}: wrong samples "
-                                               f"({protocol.key})", wrong, sources)
-        for src in sources.values():
-            src.close()
-        ui.info(f"gallery written: {path} ({len(wrong)} wrong samples, {shown} thumbnails)")
+        totals = Totals.of(samples)
+        shown = select_wrong(samples, args.max_images, args.order)
+        sources, problems = open_sources(record, list(dict.fromkeys(s.dataset for s in shown)),
+                                         host.dataset_formats(), args.data_root)
+        for problem in problems:
+            ui.warn(problem)
+        try:
+            path, thumbs = write_gallery(args.html, f"{record['algorithm']} {record['variant']}: wrong readings "
+                                                    f"({protocol.key})", shown, sources, totals, args.order)
+        finally:
+            for src in sources.values():
+                src.close()
+        wrong = sum(totals.wrong.values())
+        ui.info(f"gallery written: {path} ({len(shown):,} of {wrong:,} wrong samples shown, from "
+                f"{sum(1 for v in totals.wrong if totals.wrong[v])} versions; {thumbs} thumbnails)")
     return 0

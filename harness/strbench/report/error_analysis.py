@@ -4,13 +4,19 @@ of the normalised label and prediction; the most often misread words."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import Levenshtein
 
 from strbench.run.metrics import Scored
+
+if TYPE_CHECKING:
+    from strbench.run.protocols import Protocol
+    from strbench.run.record import Record
 
 LENGTH_BUCKETS = ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 15), (16, 10**9))
 GAP = "∅"
@@ -29,6 +35,53 @@ class Sample:
     @property
     def correct(self) -> bool:
         return self.scored.label == self.scored.prediction
+
+    @property
+    def confidence(self) -> float:
+        return float(self.scored.confidence)
+
+    @property
+    def distance(self) -> int:
+        """Edit distance between the normalised label and prediction."""
+        return int(Levenshtein.distance(self.scored.label, self.scored.prediction))
+
+
+def analysed_versions(record: dict[str, Any], wanted: Sequence[str] | None = None) -> list[str]:
+    """The versions an analysis of ``record`` (its JSON) covers: ``wanted`` versions and suite groups,
+    else the ``benchmark`` group when the record holds it complete, else every version it holds."""
+    from strbench.errors import UsageError
+
+    present = [d["name"] for d in record["datasets"]]
+    groups = record.get("summary", {}).get("groups", {})
+    if not wanted:
+        bench = groups.get("benchmark", {})
+        return list(bench["datasets"]) if bench.get("complete") else present
+    out = []
+    for name in wanted:
+        members = groups.get(name, {}).get("datasets") or [name]
+        for m in members:
+            if m not in present:
+                raise UsageError(f"{m!r} is not in the record; it holds {', '.join(present)}")
+            out.append(m)
+    return list(dict.fromkeys(out))
+
+
+def record_samples(record_path: Path, record: Record, protocol: Protocol, versions: Sequence[str]) -> list[Sample]:
+    """The scored samples of ``versions`` from the predictions file stored next to a record, in the
+    record's order (versions in the order given, samples in file order within each)."""
+    from strbench.run.records import predictions_path, read_predictions
+    from strbench.run.scoring import SamplePrediction, score
+
+    by_dataset: dict[str, list[SamplePrediction]] = defaultdict(list)
+    for dataset, pred in read_predictions(predictions_path(record_path, record)):
+        if dataset in versions:
+            by_dataset[dataset].append(pred)
+    samples = []
+    for name in versions:
+        raw = {p.key: p for p in by_dataset.get(name, [])}
+        for key, sc in score(raw.values(), protocol, {}).samples:
+            samples.append(Sample(name, key, raw[key].label, raw[key].prediction, sc))
+    return samples
 
 
 def length_bucket(n: int) -> str:
