@@ -1,12 +1,15 @@
-"""``strbench report``: a browsable static site of the records (leaderboards, speed, plots, record pages)."""
+"""``strbench report``: a browsable static site of the records (leaderboards, speed, plots, record pages,
+error galleries)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from strbench import ui
 from strbench.cli.cmd_leaderboard import check_group, report_exclusions, untrained_notes
+from strbench.cli.common import non_negative_int
 from strbench.plugin.host import PluginHost
 from strbench.report import leaderboard as lb
 
@@ -22,17 +25,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include-contended", action="store_true",
                    help="use perf measurements taken under CPU contention (marked)")
     p.add_argument("--perf-device", default=None, metavar="DEVICE", help="speed measured on this device only")
+    p.add_argument("--gallery-size", type=non_negative_int, default=120, metavar="N",
+                   help="wrong samples in each record's error gallery, from every version in turn (default 120; "
+                        "0: no galleries)")
+    p.add_argument("--data-root", type=Path, metavar="DIR",
+                   help="where the benchmark sets are, for the galleries' thumbnails, if not where the records ran")
     p.set_defaults(func=run)
+
+
+def display_names(algorithms: dict[str, Any]) -> dict[str, str]:
+    """How the pages write each algorithm: the plugin's own spelling of its name when its description
+    starts with it (``RARE: ...`` -> ``RARE``), else the algorithm's id."""
+    names = {}
+    for name, algo in algorithms.items():
+        words = str(getattr(algo, "description", "") or "").split()
+        first = words[0].rstrip(":,;") if words else ""
+        if first.lower() == name.lower():
+            names[name] = first
+    return names
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
     from strbench.report.site import build_site
 
     check_group(args.group, host)
+    algorithms = host.algorithms()
+    warnings: list[str] = []
     board = build_site(args.results_dir, args.output, suites=host.suites(), group=args.group,
                        include_subsets=args.include_subsets, include_synthetic=args.include_synthetic,
                        include_contended=args.include_contended, perf_device=args.perf_device,
-                       extra_notes=lambda rows: untrained_notes(host, rows))
+                       extra_notes=lambda rows: untrained_notes(host, rows), algorithms=algorithms,
+                       names=display_names(algorithms), formats=host.dataset_formats(), data_root=args.data_root,
+                       gallery_size=args.gallery_size, warnings=warnings)
+    for warning in warnings[:5]:
+        ui.warn(warning)
+    if len(warnings) > 5:
+        ui.warn(f"... and {len(warnings) - 5} more gallery warnings")
     report_exclusions(board, args.results_dir)
     ui.console.print(f"report written: {args.output / 'index.html'}", highlight=False, markup=False)
     return 0
