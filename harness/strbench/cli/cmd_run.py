@@ -15,6 +15,7 @@ from strbench.cli.common import (
     positive_int,
     resolve_device,
 )
+from strbench.data.perturb import PERTURB_HELP, perturbation_arg, tag_with
 from strbench.perf.config import PRECISIONS
 from strbench.plugin.host import PluginHost
 from strbench.report.terminal import print_next_steps, print_perf_summary, print_run_summary
@@ -71,6 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="evaluate an algorithm on the benchmark suite and write a record")
     add_run_args(p)
     p.add_argument("--perf", action="store_true", help="also measure latency/throughput/memory (see 'bench')")
+    p.add_argument("--perturb", type=perturbation_arg, metavar="NAME[:SEVERITY]", help=PERTURB_HELP)
+    p.add_argument("--perturb-seed", type=non_negative_int, default=0, metavar="N",
+                   help="seed of --perturb's per-sample random draws (default 0; recorded)")
     add_perf_args(p)
     p.set_defaults(func=run)
 
@@ -85,8 +89,10 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
         backend=args.backend, onnx_model=args.onnx_model, calibration_data=args.calibration_data,
         calibration_samples=args.calibration_samples, calibration_method=args.calibration_method,
         limit=args.limit, results_dir=args.results_dir,
-        tag=args.tag, perf=getattr(args, "perf", False), perf_options=perf_options(args),
+        tag=tag_with(args.tag, getattr(args, "perturb", None)), perf=getattr(args, "perf", False),
+        perf_options=perf_options(args),
         options=plugin_options(args), resume=not getattr(args, "fresh", False),
+        perturb=getattr(args, "perturb", None), perturb_seed=getattr(args, "perturb_seed", 0),
     )
 
 

@@ -22,7 +22,7 @@ SIGPIPE_EXIT = 141  # what a shell reports for a program ended by SIGPIPE (128 +
 
 COMMANDS = (
     "run", "bench", "train", "infer", "export", "weights", "data", "leaderboard", "report", "rescore", "compare",
-    "errors", "plugins",
+    "errors", "plugins", "calibration", "robustness",
 )
 
 

@@ -22,6 +22,8 @@ from strbench.plugin.types import Batch, InputSpec
 
 WORKER_TIMEOUT_S = 600
 Augment = Callable[[np.ndarray, int, int], np.ndarray]
+#: ``perturb(rgb, sample_key)``: a test-time corruption (``strbench.data.perturb.Perturbation``)
+Perturb = Callable[[np.ndarray, str], np.ndarray]
 
 
 def open_dataset(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[str, DatasetFormat] | None = None) -> SampleSource:
@@ -57,9 +59,9 @@ class LoadedBatch:
 
 class _SampleDataset(torch.utils.data.Dataset):
     def __init__(self, source: SampleSource, spec: InputSpec, indices: Sequence[int], *,
-                 augment: Augment | None = None, epoch: int = 0) -> None:
+                 augment: Augment | None = None, epoch: int = 0, perturb: Perturb | None = None) -> None:
         self.source, self.spec, self.indices = source, spec, list(indices)
-        self.augment, self.epoch = augment, epoch
+        self.augment, self.epoch, self.perturb = augment, epoch, perturb
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -69,6 +71,8 @@ class _SampleDataset(torch.utils.data.Dataset):
         try:
             sample = self.source.read(index)
             rgb = decode_image(sample.image, sample.key)
+            if self.perturb is not None:
+                rgb = self.perturb(rgb, sample.key)
             if self.augment is not None:
                 rgb = self.augment(rgb, self.epoch, index)
             return ("ok", index, sample.key, sample.label, prepare(rgb, self.spec))
@@ -110,14 +114,17 @@ def make_loader(
     generator: torch.Generator | None = None,
     augment: Augment | None = None,
     epoch: int = 0,
+    perturb: Perturb | None = None,
 ) -> torch.utils.data.DataLoader:
     """A DataLoader yielding :class:`LoadedBatch` objects over ``source`` (or ``indices`` of it).
 
     ``augment`` (training only) is called as ``augment(rgb, epoch, source_index)`` on each
     decoded RGB image before preprocessing; it runs in the workers, so it must be picklable.
+    ``perturb`` (evaluation under a corruption) is called as ``perturb(rgb, sample_key)`` right
+    after decoding, before ``augment`` and preprocessing; picklable too.
     """
     dataset = _SampleDataset(source, input_spec, range(len(source)) if indices is None else indices,
-                             augment=augment, epoch=epoch)
+                             augment=augment, epoch=epoch, perturb=perturb)
     if generator is None and shuffle:
         generator = torch.Generator().manual_seed(seed)
     return torch.utils.data.DataLoader(

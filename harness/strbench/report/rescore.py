@@ -11,6 +11,7 @@ from typing import Any
 from strbench.errors import DataError
 from strbench.plugin.host import PluginHost
 from strbench.run.assemble import protocol_info
+from strbench.run.calibration import record_calibration
 from strbench.run.record import Record, RescoredFrom
 from strbench.run.record_check import (
     RESCORE_DATASET_FIELDS,
@@ -58,6 +59,7 @@ def rescore_record(host: PluginHost, record_path: Path, raw: dict[str, Any], pro
     source = record.rescored_from.id if keep_id and record.rescored_from is not None else record.id
     return replace(
         record, datasets=datasets, summary=summarize(scores, suite), intervals=record_intervals(scores, suite),
+        calibration=record_calibration(scores, suite),
         protocol=protocol_info(protocol), rescored_from=RescoredFrom(source, record.protocol.key, now_iso()),
         id=record.id if keep_id else record_id(record.algorithm, record.variant, protocol.id, "rescored"),
     )

@@ -28,6 +28,10 @@ def caveats(record: Record) -> list[str]:
         notes.append("UNTRAINED weights (no trained weights given): accuracy is meaningless")
     if record.data.subset_limit:
         notes.append(f"subset run: first {record.data.subset_limit} samples per set")
+    if record.data.perturbation is not None:
+        p = record.data.perturbation
+        notes.append(f"PERTURBED inputs: {p.key} ({p.extra.get('description', 'a controlled corruption')}, "
+                     f"level {p.extra.get('level', '?')} {p.extra.get('unit', '')}): not comparable with clean runs")
     if record.missing:
         notes.append("missing versions: " + ", ".join(record.missing))
     notes.extend(record.count_mismatch)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from strbench import environment
+from strbench.data.perturb import parse_perturbation
 from strbench.data.suite import LocatedVersion
 from strbench.plugin.algorithm import Algorithm, Recognizer
 from strbench.plugin.host import PluginInfo
@@ -20,6 +21,7 @@ from strbench.run.record import (
     DatasetResult,
     Environment,
     PerfSection,
+    PerturbationInfo,
     PluginIdentity,
     ProtocolInfo,
     Record,
@@ -79,6 +81,12 @@ def timing(runs: list[DatasetRun], started: str, wall: float) -> Timing:
                   round(images / model_seconds, 2) if model_seconds else None)
 
 
+def perturbation_info(info: RunInfo) -> PerturbationInfo | None:
+    """The record's ``data.perturbation`` of a ``--perturb`` run; ``None`` for a clean one."""
+    perturbation = parse_perturbation(info.perturb, info.perturb_seed)
+    return PerturbationInfo.from_json(perturbation.describe()) if perturbation is not None else None
+
+
 def command(info: RunInfo) -> dict[str, object]:
     """The request as run (``results_dir`` left out: it says where the record is, not what was run)."""
     return {"options": {k: to_jsonable(v) for k, v in dataclasses.asdict(info).items() if k != "results_dir"}}
@@ -87,7 +95,7 @@ def command(info: RunInfo) -> dict[str, object]:
 def build_record(info: RunInfo, algorithm: Algorithm, protocol: Protocol, owner: PluginInfo, loaded: Loaded,
                  located: list[LocatedVersion], runs: list[DatasetRun], scores: dict[str, DatasetScore],
                  summary: Summary, *, started: str, wall: float, perf: PerfSection | None = None,
-                 intervals: dict[str, Any] | None = None) -> Record:
+                 intervals: dict[str, Any] | None = None, calibration: dict[str, Any] | None = None) -> Record:
     """The record of a finished run (``predictions`` is filled in when it is written)."""
     recognizer = loaded.recognizer
     return Record(
@@ -97,10 +105,11 @@ def build_record(info: RunInfo, algorithm: Algorithm, protocol: Protocol, owner:
         params=recognizer.num_parameters(), input_spec=to_jsonable(recognizer.input_spec),
         runtime=runtime_info(info, recognizer), protocol=protocol_info(protocol),
         data=DataInfo(str(info.data_root) if info.data_root else None, info.suite if info.data_root else None,
-                      any(r.synthetic for r in runs), info.limit),
+                      any(r.synthetic for r in runs), info.limit, perturbation_info(info)),
         datasets=[dataset_result(r, scores[r.located.version.name]) for r in runs],
         missing=[loc.version.name for loc in located if loc.path is None],
         count_mismatch=[loc.describe() for loc in located if loc.path is not None and loc.status != "ok"],
-        summary=summary, intervals=intervals, environment=Environment.from_json(environment.collect(info.device)),
+        summary=summary, intervals=intervals, calibration=calibration,
+        environment=Environment.from_json(environment.collect(info.device)),
         timing=timing(runs, started, wall), command=command(info), perf=perf,
     )

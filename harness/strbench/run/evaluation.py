@@ -12,7 +12,7 @@ import torch
 
 from strbench import ui
 from strbench.data.base import SampleSource
-from strbench.data.loader import make_loader
+from strbench.data.loader import Perturb, make_loader
 from strbench.errors import PluginError
 from strbench.plugin.algorithm import Recognizer
 from strbench.run.metrics import Metric
@@ -59,12 +59,14 @@ def predict_source(
     description: str = "",
     sink: Callable[[list[SamplePrediction]], None] | None = None,
     advance: Callable[[int], None] | None = None,
+    perturb: Perturb | None = None,
 ) -> tuple[list[SamplePrediction], float]:
     """Predict every sample of ``source``; unreadable samples become counted skips.
 
     With ``sink`` each batch's predictions go to it as they come and the returned list is empty
-    (bounded memory); with ``advance`` progress is reported to the caller's bar instead of a new one."""
-    loader = make_loader(source, recognizer.input_spec, batch_size=batch_size, workers=workers)
+    (bounded memory); with ``advance`` progress is reported to the caller's bar instead of a new one;
+    ``perturb`` corrupts each decoded image first (``--perturb``, :mod:`strbench.data.perturb`)."""
+    loader = make_loader(source, recognizer.input_spec, batch_size=batch_size, workers=workers, perturb=perturb)
     out: list[SamplePrediction] = []
     model_seconds = 0.0
     with contextlib.ExitStack() as stack:

@@ -128,22 +128,54 @@ class ProtocolInfo(Section):
 
 
 @dataclass
+class PerturbationInfo(Section):
+    """The controlled corruption a run's images went through (``--perturb``, data/perturb.py): its
+    ``name``, ``severity`` (1-3) and ``seed``; its level, unit and seeding rule in ``extra``."""
+
+    name: str = ""
+    severity: int = 0
+    seed: int = 0
+
+    @property
+    def key(self) -> str:
+        """``name:severity`` (as ``--perturb`` takes it) and the seed: what keeps rows apart."""
+        return f"{self.name}:{self.severity}" + (f"@seed{self.seed}" if self.seed else "")
+
+    def to_json(self) -> JSON:
+        return self._emit({"name": self.name, "severity": self.severity, "seed": self.seed})
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PerturbationInfo:
+        return cls(str(data.get("name", "")), int(data.get("severity", 0)), int(data.get("seed", 0)),
+                   **cls._open(data))
+
+
+@dataclass
 class DataInfo(Section):
-    """Where the data came from; ``synthetic`` and ``subset_limit`` keep a run off the default board."""
+    """Where the data came from; ``synthetic`` and ``subset_limit`` keep a run off the default board.
+    ``perturbation`` (absent for clean runs) names the corruption the images went through: a
+    perturbed record is never comparable with a clean one."""
 
     root: str | None = None
     suite: str | None = None
     synthetic: bool = False
     subset_limit: int | None = None
+    perturbation: PerturbationInfo | None = None
 
     def to_json(self) -> JSON:
-        return self._emit({"root": self.root, "suite": self.suite, "synthetic": self.synthetic,
-                           "subset_limit": self.subset_limit})
+        known: JSON = {"root": self.root, "suite": self.suite, "synthetic": self.synthetic,
+                       "subset_limit": self.subset_limit}
+        if self.perturbation is not None:
+            known["perturbation"] = self.perturbation.to_json()
+        return self._emit(known)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DataInfo:
+        perturbation = data.get("perturbation")
         return cls(data.get("root"), data.get("suite"), bool(data.get("synthetic", False)),
-                   data.get("subset_limit"), **cls._open(data))
+                   data.get("subset_limit"),
+                   PerturbationInfo.from_json(perturbation) if isinstance(perturbation, Mapping) else None,
+                   **cls._open(data))
 
 
 @dataclass
@@ -393,6 +425,7 @@ class Record(Section):
     count_mismatch: list[str] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
     intervals: JSON | None = None  # 95% intervals per version and group (run/stats.py); absent in old records
+    calibration: JSON | None = None  # confidence calibration per version and group (run/calibration.py)
     environment: Environment = field(default_factory=Environment)
     timing: Timing = field(default_factory=Timing)
     command: JSON = field(default_factory=dict)  # {"options": the RunInfo as JSON}
@@ -410,6 +443,7 @@ class Record(Section):
             "datasets": [d.to_json() for d in self.datasets], "missing": list(self.missing),
             "count_mismatch": list(self.count_mismatch), "summary": self.summary.to_json(),
             **({"intervals": self.intervals} if self.intervals is not None else {}),
+            **({"calibration": self.calibration} if self.calibration is not None else {}),
             "environment": self.environment.to_json(), "timing": self.timing.to_json(), "command": self.command,
         }
         for key, section in (("perf", self.perf), ("predictions", self.predictions),
@@ -435,6 +469,7 @@ class Record(Section):
             missing=list(data.get("missing", [])), count_mismatch=list(data.get("count_mismatch", [])),
             summary=Summary.from_json(_obj(data, "summary")),
             intervals=dict(data["intervals"]) if isinstance(data.get("intervals"), Mapping) else None,
+            calibration=dict(data["calibration"]) if isinstance(data.get("calibration"), Mapping) else None,
             environment=Environment.from_json(_obj(data, "environment")),
             timing=Timing.from_json(_obj(data, "timing")), command=dict(_obj(data, "command")),
             perf=PerfSection.from_json(perf) if isinstance(perf, Mapping) else None,

@@ -41,6 +41,7 @@ def run_key(info: RunInfo, weights: dict[str, Any], protocol_id: str) -> dict[st
         "limit": info.limit, "batch_size": info.batch_size, "backend": info.backend,
         "onnx_model": str(info.onnx_model) if info.onnx_model else None, "precision": info.precision,
         "device": info.device, "options": info.options, "tag": info.tag,
+        **({"perturb": info.perturb, "perturb_seed": info.perturb_seed} if info.perturb else {}),
     })
 
 

@@ -40,3 +40,5 @@ class RunInfo:
     options: dict[str, Any] = field(default_factory=dict)  # plugin options from strbench_addoption
     record_id: str = ""
     resume: bool = True  # reuse the dataset versions an interrupted identical run finished (run/resume.py)
+    perturb: str | None = None  # --perturb NAME[:SEVERITY]: a controlled corruption (data/perturb.py)
+    perturb_seed: int = 0  # --perturb-seed: the seed of the corruption's per-sample draws

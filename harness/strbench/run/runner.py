@@ -17,12 +17,14 @@ from pathlib import Path
 
 from strbench import ui
 from strbench.data.base import RawSample, SampleSource
+from strbench.data.perturb import parse_perturbation
 from strbench.data.suite import BenchmarkSuite, LocatedVersion
 from strbench.errors import DataError, UsageError
 from strbench.plugin.algorithm import Algorithm, Recognizer
 from strbench.plugin.host import PluginHost
 from strbench.plugin.types import to_jsonable
 from strbench.run.assemble import DatasetRun, Loaded, build_record
+from strbench.run.calibration import record_calibration
 from strbench.run.evaluation import QUANTIZED_PRECISIONS, predict_source
 from strbench.run.locate import locate_run, open_located
 from strbench.run.metrics import Metric
@@ -209,7 +211,8 @@ def predict_version(recognizer: Recognizer, loc: LocatedVersion, source: SampleS
     writer = spool.writer()
     start = time.perf_counter()
     _, model_s = predict_source(recognizer, subset, batch_size=info.batch_size, workers=info.workers,
-                                precision=info.precision, sink=writer.write, advance=advance)
+                                precision=info.precision, sink=writer.write, advance=advance,
+                                perturb=parse_perturbation(info.perturb, info.perturb_seed))
     return DatasetRun(loc, writer.finish(), model_s, time.perf_counter() - start,
                       synthetic=getattr(loc.version, "synthetic", False))
 
@@ -296,7 +299,8 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
         scores, summary = score_runs(plan, gathered)
         record = build_record(plan.info, plan.algorithm, plan.protocol, host.algorithm_owner(plan.algorithm.name),
                               loaded, located, gathered, scores, summary, started=started, wall=wall, perf=perf,
-                              intervals=record_intervals(scores, plan.suite))
+                              intervals=record_intervals(scores, plan.suite),
+                              calibration=record_calibration(scores, plan.suite))
         if ctx.enabled:
             describe_sharding(record, ctx)
         host.notify_run_end(plan.info, record)
