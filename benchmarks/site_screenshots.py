@@ -1,13 +1,14 @@
 """Screenshots of the ``strbench report`` site at desktop, laptop and phone widths.
 
-    python benchmarks/site_screenshots.py                      # docs/img/site_{1440,1024,390}.png
-    python benchmarks/site_screenshots.py --name site_before   # docs/img/site_before_{1440,1024,390}.png
+    python benchmarks/site_screenshots.py                      # docs/img/site_{1440,1024,390}.png, ...
+    python benchmarks/site_screenshots.py --index-only --name site_before   # the index only
     python benchmarks/site_screenshots.py --results-dir results --out-dir docs/img --widths 1440 1024 390
 
 Builds the site from ``--results-dir`` into a temporary folder with ``strbench report`` (in a
-separate process, as a user runs it) and photographs its index page, one record page and that
-record's error gallery, when the site has them, in headless Chromium (``apt-get install chromium``).
-The window is tall so that the headline table and the plot are in the picture; nothing is fetched
+separate process, as a user runs it) and photographs its index page at ``--widths``, and the record
+page of the board's first row and its error gallery at ``--detail-widths`` (files
+``NAME_record_WIDTH.png``, ``NAME_errors_WIDTH.png``), in headless Chromium
+(``apt-get install chromium``). The window is tall so that the headline table and the plot are in the picture; nothing is fetched
 from the network. Headless Chromium lays a page out at least 500 px wide whatever the window, so a
 narrower width is photographed through an iframe of exactly that width (its own viewport: the page's
 media queries apply) and the picture is cropped to it.
@@ -65,12 +66,11 @@ def screenshot(browser: str, page: Path, png: Path, width: int, height: int) -> 
             frame.unlink(missing_ok=True)
     if not png.is_file():
         raise SystemExit(f"Chromium wrote no screenshot for {page} at {width} px")
-    if width < MIN_WINDOW:
-        from PIL import Image
+    from PIL import Image
 
-        with Image.open(png) as im:
-            cropped = im.crop((0, 0, width, height))
-        cropped.save(png)
+    with Image.open(png) as im:
+        picture = im.convert("RGB").crop((0, 0, width, height))
+    picture.save(png, optimize=True)
 
 
 def pages_of(site: Path) -> dict[str, Path]:
@@ -93,7 +93,9 @@ def main() -> int:
     parser.add_argument("--results-dir", type=Path, default=REPO / "results")
     parser.add_argument("--out-dir", type=Path, default=REPO / "docs" / "img")
     parser.add_argument("--name", default="site", help="file name stem: NAME_WIDTH.png (default: site)")
-    parser.add_argument("--widths", type=int, nargs="+", default=[1440, 1024, 390])
+    parser.add_argument("--widths", type=int, nargs="+", default=[1440, 1024, 390], help="widths of the index")
+    parser.add_argument("--detail-widths", type=int, nargs="+", default=[1024, 390],
+                        help="widths of the record page and its error gallery")
     parser.add_argument("--index-only", action="store_true", help="photograph the index page only")
     parser.add_argument("--keep-site", type=Path, metavar="DIR", help="build the site here and keep it")
     args = parser.parse_args()
@@ -106,7 +108,7 @@ def main() -> int:
         if args.index_only:
             pages = {"": pages[""]}
         for suffix, page in pages.items():
-            for width in args.widths:
+            for width in (args.widths if suffix == "" else args.detail_widths):
                 png = args.out_dir / f"{args.name}{suffix}_{width}.png"
                 screenshot(browser, page, png, width, HEIGHTS.get(width, 1500))
                 print(png.relative_to(REPO) if png.is_relative_to(REPO) else png)

@@ -76,7 +76,7 @@ def parse(path: Path) -> Links:
 def visible_text(page: str) -> str:
     """The text a reader sees: no style, no script, no tags, entities decoded."""
     page = re.sub(r"<(style|script)>.*?</\1>", " ", page, flags=re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 def records_json() -> dict[str, dict[str, Any]]:
@@ -220,7 +220,7 @@ def test_readable_values_and_the_reproducing_command() -> None:
               "command": {"options": {"algorithm": "a", "variant": "v", "weights": None, "batch_size": 64,
                                       "protocol": None, "limit": 100, "perf": False}}}
     assert reproduce(record) == ["strbench run --algorithm a --variant v --limit 100",
-                                 "strbench rescore results/R1.json --protocol cased62"]
+                                 "strbench rescore results/R1.json --protocol cased62 --write"]
 
 
 def _row(name: str, speed: float, acc: float, trained: bool = True) -> Row:

@@ -124,7 +124,8 @@ h1{font-size:19px;margin:4px 0 6px}a{color:#0645ad}
 .card img{display:block;max-width:100%;height:auto;margin-bottom:4px}
 .card code{font-size:14px;word-break:break-all}
 mark{background:#f9a8a8}
-.k{color:#666;font-size:12px;overflow-wrap:anywhere}
+.k{color:#666;font-size:12px;overflow-wrap:anywhere}.k code{font-size:12px}
+@media (max-width:600px){body{padding:10px 8px}.cards{grid-template-columns:repeat(auto-fill,minmax(160px,1fr))}}
 .conf{font-variant-numeric:tabular-nums}
 """
 

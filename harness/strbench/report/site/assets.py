@@ -56,8 +56,9 @@ body:has(#trained-only:checked) tr.untrained{display:none}
 .notes{color:#444;max-width:1100px;padding-left:1.2em}
 details{margin:10px 0}summary{cursor:pointer;font-weight:600}
 figure{margin:6px 0 12px}figcaption{font-size:12px;color:#555}
-img.plot{max-width:100%;height:auto;border:1px solid #ddd}
-pre{white-space:pre-wrap;overflow-wrap:break-word;background:#f5f5f5;padding:8px;border-radius:4px;font-size:12px}
+img.plot{max-width:min(100%,900px);height:auto;border:1px solid #ddd}
+pre.cmd span{white-space:nowrap}
+pre{white-space:pre-wrap;overflow-wrap:break-word;overflow-x:auto;background:#f5f5f5;padding:8px;border-radius:4px;font-size:12px}
 .sub{color:#444;margin:0 0 8px}
 .warn{background:#fff4e0;border-left:4px solid #e69a00;padding:6px 10px;margin:6px 0}
 .info{background:#eef4ff;border-left:4px solid #4a78c2;padding:6px 10px;margin:6px 0}

@@ -64,6 +64,7 @@ def reproduce(record: Mapping[str, Any]) -> list[str]:
             words += [f"--{str(key).replace('_', '-')}"] + ([] if value is True else [str(value)])
     lines = [shlex.join(words)]
     if isinstance(rescored, Mapping) and rescored.get("id"):
+        in_place = ["--in-place"] if rescored["id"] == record.get("id") else ["--write"]
         lines.append(shlex.join(["strbench", "rescore", f"results/{rescored['id']}.json", "--protocol",
-                                 str(protocol.get("id") or str(protocol.get("key", "")).split("@")[0])]))
+                                 str(protocol.get("id") or str(protocol.get("key", "")).split("@")[0]), *in_place]))
     return lines

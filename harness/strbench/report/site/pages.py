@@ -507,6 +507,11 @@ def _listed_gallery(record: Mapping[str, Any], gallery: Sequence[tuple[str, str]
     return "".join(parts)
 
 
+def _command_html(command: str) -> str:
+    """A command line that wraps only between its words (never inside ``--data-root``)."""
+    return " ".join(f"<span>{esc(word)}</span>" for word in command.split(" "))
+
+
 def record_page(record: Mapping[str, Any], gallery: Sequence[tuple[str, str]] = (), *, group: str = lb.DEFAULT_GROUP,
                 names: Mapping[str, str] = {}, errors: GalleryLink | None = None) -> str:
     """A record's page: the title (algorithm, variant, protocol, headline, date), the headline with
@@ -517,7 +522,8 @@ def record_page(record: Mapping[str, Any], gallery: Sequence[tuple[str, str]] = 
     data = record.get("data") or {}
     weights = record.get("weights") or {}
     rt = record.get("runtime") or {}
-    sub = (f"protocol <b>{esc(protocol.get('key', '?'))}</b> · runtime {esc(rt.get('backend', '?'))}/"
+    backend = "native" if rt.get("backend") == "torch" else rt.get("backend", "?")
+    sub = (f"protocol <b>{esc(protocol.get('key', '?'))}</b> · runtime {esc(backend)}/"
            f"{esc(rt.get('precision', '?'))} on {esc(rt.get('device', '?'))} · weights {esc(weights.get('name', '?'))}"
            f" · suite {esc(data.get('suite') or NONE)} · record <code>{esc(record.get('id'))}</code>")
     commands = reproduce(record)
@@ -531,7 +537,8 @@ def record_page(record: Mapping[str, Any], gallery: Sequence[tuple[str, str]] = 
             + _headline_html(record, group, errors)
             + "<h2>Per version</h2>" + _datasets_table(record, group)
             + _groups_html(record, group)
-            + ("<h2>Reproduce</h2><pre>" + esc("\n".join(commands)) + "</pre>" if commands else "")
+            + ("<h2>Reproduce</h2><pre class=\"cmd\">" + "\n".join(_command_html(c) for c in commands) + "</pre>"
+               if commands else "")
             + "<h2>Weights</h2>" + key_values(weights)
             + "<h2>Runtime</h2>" + key_values(rt)
             + (_perf_html(record["perf"]) if record.get("perf") else "")
