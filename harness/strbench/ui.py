@@ -59,14 +59,20 @@ def quiet() -> bool:
 
 
 class RateColumn(ProgressColumn):
-    """Items per second (``unit/s``): the running estimate, the overall rate once a task is done."""
+    """Items per second (``unit/s``): the recent rate while a task runs, its average once it is done
+    (also when it took a single step)."""
 
     def __init__(self, unit: str) -> None:
         super().__init__()
         self.unit = unit
 
     def render(self, task: Any) -> Text:
-        speed = task.finished_speed or task.speed
+        if task.finished and task.finished_time:
+            speed = task.completed / task.finished_time
+        else:
+            speed = task.speed
+            if speed is None and task.completed and task.elapsed:
+                speed = task.completed / task.elapsed
         return Text("-" if speed is None else f"{speed:,.1f} {self.unit}/s", style="progress.data.speed")
 
 

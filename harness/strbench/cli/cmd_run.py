@@ -18,7 +18,12 @@ from strbench.cli.common import (
 from strbench.data.perturb import PERTURB_HELP, perturbation_arg, tag_with
 from strbench.perf.config import PRECISIONS
 from strbench.plugin.host import PluginHost
-from strbench.report.terminal import print_next_steps, print_perf_summary, print_run_summary
+from strbench.report.terminal import (
+    print_next_steps,
+    print_perf_summary,
+    print_publisher_lines,
+    print_run_summary,
+)
 from strbench.run.runinfo import RunInfo
 from strbench.run.runner import run_benchmark
 from strbench.run.sharding import context_from_env, leave
@@ -111,9 +116,10 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         print(json.dumps({"path": str(path), "record": data}, indent=1, ensure_ascii=False, allow_nan=True))
         return 0
     print_run_summary(record)
+    algorithm = host.algorithms().get(record.algorithm)
+    print_publisher_lines(record, algorithm)
     print_perf_summary(data)
     ui.info(f"record written: {path}")
-    algorithm = host.algorithms().get(record.algorithm)
     if algorithm is not None:
         print_next_steps(data, algorithm.capabilities.train, sorted(algorithm.weight_releases))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from rich.table import Table
@@ -86,6 +87,49 @@ def print_run_summary(record: Record) -> None:
     ui.console.print(table)
     for note in caveats(record):
         ui.console.print(f"[yellow]note:[/yellow] {note}")
+
+
+#: the group whose sample-weighted average is set beside a publisher's reported figure
+PUBLISHED_GROUP = "benchmark"
+
+
+def publisher_lines(record: Record, algorithm: Any, group: str = PUBLISHED_GROUP) -> list[str]:
+    """For a run on real data: what the weights' publishers report for this algorithm and variant
+    (``Algorithm.weight_releases[alias][variant].reported_accuracy``) beside the measured ``group``
+    weighted word accuracy and the gap, e.g. "publisher reports 82.50% (PaddleOCR, ...); measured
+    here 52.05% (-30.45 pp; ...)". Empty without such metadata or on the synthetic set."""
+    if algorithm is None or record.data.synthetic:
+        return []
+    entry = record.summary.groups.get(group)
+    measured = (entry.weighted or {}).get("word_accuracy") if entry is not None and entry.complete else None
+    used = record.weights.extra.get("release") or {}
+    lines = []
+    for alias, per_variant in sorted((getattr(algorithm, "weight_releases", None) or {}).items()):
+        release = per_variant.get(record.variant)
+        if release is None or not release.reported_accuracy:
+            continue
+        same = used.get("alias") == alias
+        line = (f"publisher reports {release.reported_accuracy} ({release.reported_by or 'its publisher'}, for "
+                f"{'these weights' if same else f'--weights {alias}'}); ")
+        number = re.search(r"\d+(?:\.\d+)?", release.reported_accuracy)
+        if record.data.subset_limit:
+            line += f"measured here: no {group} average to set beside it (subset run, --limit {record.data.subset_limit})"
+        elif measured is None:
+            line += f"measured here: no {group} average to set beside it (not all of its versions were evaluated)"
+        elif not record.weights.trained:
+            line += "measured here: untrained weights, nothing to set beside it"
+        else:
+            gap = f"{measured - float(number.group()):+.2f} pp; " if number else ""
+            weights = "the same weights" if same else f"weights {record.weights.name}"
+            line += (f"measured here {measured:.2f}% ({gap}{group} weighted average, {record.protocol.key}, "
+                     f"{weights})")
+        lines.append(line)
+    return lines
+
+
+def print_publisher_lines(record: Record, algorithm: Any) -> None:
+    for line in publisher_lines(record, algorithm):  # sentences: wrapped at word boundaries in a terminal
+        ui.console.print(line, highlight=False, markup=False, soft_wrap=False)
 
 
 def perf_lines(record: dict[str, Any]) -> list[str]:

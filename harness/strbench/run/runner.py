@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from rich.progress import Progress, TaskID
+
 from strbench import ui
 from strbench.data.base import RawSample, SampleSource
 from strbench.data.perturb import parse_perturbation
@@ -169,6 +171,18 @@ def load_recognizer(plan: RunPlan, check_source: SampleSource, stack: contextlib
     return Loaded(algorithm.load_exported(Path(result.path), "onnx", variant, device=info.device), weights)
 
 
+def load_model(plan: RunPlan, check_source: SampleSource, stack: contextlib.ExitStack) -> Loaded:
+    """:func:`load_recognizer` as a visible phase: "loading model ..." (a spinner in a terminal)
+    until it is ready, then how long it took."""
+    info = plan.info
+    what = f"{plan.algorithm.name}/{info.variant} ({', '.join(filter(None, (info.backend, info.precision, info.device)))})"
+    start = time.perf_counter()
+    with ui.status(f"loading model {what} …"):
+        loaded = load_recognizer(plan, check_source, stack)
+    ui.info(f"model {what} ready in {time.perf_counter() - start:.1f} s")
+    return loaded
+
+
 # -- predict ----------------------------------------------------------------------------------
 
 
@@ -220,24 +234,24 @@ def predict_version(recognizer: Recognizer, loc: LocatedVersion, source: SampleS
 def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[LocatedVersion],
                      first_source: SampleSource, info: RunInfo, spool: PredictionSpool,
                      state: ResumeState | None = None, ctx: DistContext = SINGLE_PROCESS) -> list[DatasetRun]:
-    """Predict each found version under one progress bar; every source but the (already open) first
-    is opened here and closed. A version ``state`` holds from an interrupted identical run is taken
-    from there; each newly predicted one is saved to it."""
-    total = sum(len(shard_range(_samples_run(loc, info), ctx)) for loc in found)
+    """Predict each found version, one progress bar each (images/s, ETA) under a bar for the whole
+    run; every source but the (already open) first is opened here and closed. A version ``state``
+    holds from an interrupted identical run is taken from there (no bar: the whole-run bar counts
+    what is left to predict); each newly predicted one is saved to it."""
+    cached = {loc.version.name: state.cached(loc) if state is not None else None for loc in found}
+    sizes = {loc.version.name: len(shard_range(_samples_run(loc, info), ctx)) for loc in found}
+    to_predict = [loc for loc in found if cached[loc.version.name] is None]
     runs = []
-    with ui.progress() as bar:
-        task = bar.add_task(f"{len(found)} dataset(s)", total=total)
-
-        def advance(n: int) -> None:
-            bar.advance(task, n)
-
+    with ui.progress(rate_unit="img") as bar:
+        overall = (bar.add_task(f"all {len(to_predict)} versions", total=sum(sizes[loc.version.name] for loc in to_predict))
+                   if len(to_predict) > 1 else None)
         for i, loc in enumerate(found):
-            bar.update(task, description=loc.version.name)
-            cached = state.cached(loc) if state is not None else None
-            if cached is not None:
-                runs.append(DatasetRun(loc, *cached, synthetic=getattr(loc.version, "synthetic", False)))
-                advance(len(cached[0]))
+            name = loc.version.name
+            hit = cached[name]
+            if hit is not None:  # ResumeState.cached said so
+                runs.append(DatasetRun(loc, *hit, synthetic=getattr(loc.version, "synthetic", False)))
                 continue
+            advance = _advancer(bar, bar.add_task(name, total=sizes[name]), overall)
             if i == 0:
                 runs.append(predict_version(recognizer, loc, first_source, info, spool, advance, ctx))
             else:
@@ -246,6 +260,17 @@ def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[Locat
             if state is not None:
                 state.save(loc, list(runs[-1].predictions), runs[-1].model_seconds, runs[-1].wall_seconds)
     return runs
+
+
+def _advancer(bar: Progress, task: TaskID, overall: TaskID | None) -> Callable[[int], None]:
+    """Advance a version's bar and the whole run's bar together."""
+
+    def advance(n: int) -> None:
+        bar.advance(task, n)
+        if overall is not None:
+            bar.advance(overall, n)
+
+    return advance
 
 
 def measure_perf(plan: RunPlan, recognizer: Recognizer, source: SampleSource, dataset: str) -> PerfSection:
@@ -282,7 +307,7 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
     started, t0 = now_iso(), time.perf_counter()
     with contextlib.ExitStack() as stack:
         first_source = stack.enter_context(contextlib.closing(open_source(host, found[0])))
-        loaded = load_recognizer(plan, first_source, stack)
+        loaded = load_model(plan, first_source, stack)
         spool = stack.enter_context(PredictionSpool(plan.info.results_dir))
         state = None if ctx.enabled else ResumeState(
             plan.info.results_dir, run_key(plan.info, loaded.weights.to_json(), plan.protocol.id),
