@@ -116,3 +116,16 @@ def test_publisher_line_on_the_committed_rare_record() -> None:
     lines = publisher_lines(load_record(RARE_FP32), SimpleNamespace(weight_releases={"paddle": {"mv3": release}}))
     assert lines == ["publisher reports 82.50% (PaddleOCR, for --weights paddle); measured here 52.05% (-30.45 pp; "
                      "benchmark weighted average, lower36@2, weights strbench RARE-mv3 (2026-11-29))"]
+
+
+def test_a_bar_started_inside_the_loading_phase_replaces_its_spinner(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = fake_terminal(monkeypatch)
+    with ui.status("loading model x …"):
+        assert ui._status  # the spinner turns
+        with ui.progress() as bar:  # e.g. a weights download: one live display at a time
+            assert not ui._status
+            bar.add_task("download", total=1, completed=1)
+    assert "loading model x …\n" in shown.getvalue() and "download" in shown.getvalue()
+    with ui.status("loading model y …"):
+        pass
+    assert not ui._status
