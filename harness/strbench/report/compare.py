@@ -173,10 +173,6 @@ def compare_records(path_a: Path, record_a: Record, path_b: Path, record_b: Reco
     return Comparison(label, versions, group_out, notes)
 
 
-def describe(record: Record) -> str:
-    return f"{record.algorithm}/{record.variant} ({Path(record.weights.name).name})"
-
-
 def runtime_label(backend: str, precision: str) -> str:
     """``native/fp32``, ``onnx/int8``: the runtime a record was measured with (``native``: the plugin's
     own inference path; ``onnx``: strbench's export through ONNX Runtime) and its precision."""
