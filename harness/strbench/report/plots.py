@@ -48,14 +48,16 @@ def plain_log_axis(ax: Any) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-OFFSETS = tuple((dx, dy) for dy in (4, -12, 14, -22, 26, -34, 38, -46, 50, -58) for dx in (6, -6))
+OFFSETS = tuple((dx, dy) for dy in (4, -12, 14, -22, 26, -34, 38, -46, 50, -58, 62, -70, 74, -82)
+                for dx in (6, -6, 30, -30))
 
 
 def place_labels(fig: Any, ax: Any, points: Sequence[tuple[float, float, str]], fontsize: float = 8) -> None:
     """Annotate each ``(x, y, text)`` at the first offset (right or left of the point, then further
     up or down) where its box overlaps no other label, no marker and stays inside the axes; when
-    every offset collides, the least crowded one. A thin line joins a label moved away from its
-    point to it."""
+    every offset collides, the least crowded one (leaving the axes costs most, then sitting nearer
+    another point than its own). The legend counts as a marker. A thin line joins each label to its
+    point."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
@@ -65,39 +67,49 @@ def place_labels(fig: Any, ax: Any, points: Sequence[tuple[float, float, str]], 
     for x, y, _ in points:
         px, py = ax.transData.transform((x, y))
         marker_boxes.append((px - 4, py - 4, px + 4, py + 4))
+    legend = ax.get_legend()
+    if legend is not None:
+        lb_ = legend.get_window_extent(renderer)
+        marker_boxes.append((lb_.x0, lb_.y0, lb_.x1, lb_.y1))
     axes_box = ax.get_window_extent(renderer)
     placed: list[tuple[float, float, float, float]] = []
+
+    centres = [ax.transData.transform((x, y)) for x, y, _ in points]
+
+    def distance(box: tuple[float, float, float, float], point: Any) -> float:
+        dx = max(box[0] - point[0], 0.0, point[0] - box[2])
+        dy = max(box[1] - point[1], 0.0, point[1] - box[3])
+        return float((dx * dx + dy * dy) ** 0.5)
 
     def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
         w = min(a[2], b[2]) - max(a[0], b[0])
         h = min(a[3], b[3]) - max(a[1], b[1])
         return w * h if w > 0 and h > 0 else 0.0
 
-    # label the crowded middle first, so the points at the edges take what is left
-    for x, y, text in sorted(points, key=lambda p: p[1], reverse=True):
-        best: tuple[float, Any, tuple[float, float, float, float]] | None = None
+    style: dict[str, Any] = {"textcoords": "offset points", "fontsize": fontsize, "va": "bottom",
+                             "bbox": {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}}
+    for x, y, text in sorted(points, key=lambda p: p[1], reverse=True):  # top to bottom
+        best: tuple[float, tuple[int, int], tuple[float, float, float, float]] | None = None
         for dx, dy in OFFSETS:
-            far = abs(dy) > 20
-            note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
-                               ha="left" if dx > 0 else "right", va="bottom",
-                               bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-                               arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "#888", "shrinkA": 0,
-                                           "shrinkB": 4} if far else None)
-            bb = note.get_window_extent(renderer)
+            trial = ax.annotate(text, (x, y), xytext=(dx, dy), ha="left" if dx > 0 else "right", **style)
+            bb = trial.get_window_extent(renderer)  # measured without its connecting line
+            trial.remove()
             box = (bb.x0, bb.y0, bb.x1, bb.y1)
             outside = (max(0.0, axes_box.x0 - box[0]) + max(0.0, box[2] - axes_box.x1)
                        + max(0.0, axes_box.y0 - box[1]) + max(0.0, box[3] - axes_box.y1))
-            cost = sum(overlap(box, o) for o in placed) + sum(overlap(box, m) for m in marker_boxes) + 50 * outside
+            cost = sum(overlap(box, o) for o in placed) + sum(overlap(box, m) for m in marker_boxes) + 1e4 * outside
+            own = distance(box, ax.transData.transform((x, y)))
+            cost += 5e3 * sum(1 for cx, cy in centres if distance(box, (cx, cy)) < own - 1)  # nearer another point
             if best is None or cost < best[0]:
-                if best is not None:
-                    best[1].remove()
-                best = (cost, note, box)
-            else:
-                note.remove()
+                best = (cost, (dx, dy), box)
             if cost == 0:
                 break
         if best is not None:
-            placed.append(best[2])
+            (dx, dy), box = best[1], best[2]
+            ax.annotate(text, (x, y), xytext=(dx, dy), ha="left" if dx > 0 else "right",
+                        arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "#888", "shrinkA": 0, "shrinkB": 4},
+                        **style)
+            placed.append(box)
 
 
 PREFERRED_PROTOCOL = "lower36"  # the field's usual 36-class comparison

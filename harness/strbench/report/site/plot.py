@@ -81,8 +81,8 @@ def speed_accuracy_png(points: Sequence[Point], device: str, protocol: str, grou
     if narrow:
         ax.tick_params(labelsize=6.5)
     ax.grid(True, which="major", alpha=0.3)
-    ax.margins(x=0.25 if narrow else 0.18, y=0.12)
-    ax.legend(fontsize=6 if narrow else 7, loc="lower left")
+    ax.margins(x=0.25 if narrow else 0.18, y=0.2 if narrow else 0.12)
+    ax.legend(fontsize=6 if narrow else 7, loc="upper right")  # above the Pareto front: usually empty
     notes = ["bars: 95% interval" + ("" if narrow else " of the accuracy")]
     if any(row.contended for row, _, _ in points):
         notes.append("triangles: measured under CPU contention")
