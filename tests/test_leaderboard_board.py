@@ -38,7 +38,7 @@ def record(rid: str, versions: tuple[str, ...] = SIX, *, variant: str = "v", tra
         k = min(right[name], n)
         datasets.append({"name": name, "family": STANDARD.version(name).family, "evaluated": n,
                          "metrics": {"word_accuracy": 100.0 * k / n}, "skipped": {"total": 0}})
-        intervals[name] = {"word_accuracy": [100.0 * x for x in clopper_pearson(k, n)]}
+        intervals[name] = {"word_accuracy": list(clopper_pearson(k, n))}
     complete = set(SIX) <= set(versions)
     group: dict = {"datasets": list(SIX), "complete": complete}
     if complete:
@@ -173,7 +173,9 @@ def test_regular_irregular_split_pools_the_samples_of_each_kind(tmp_path: Path) 
     n = sum(SIZES[v] for v in regular)
     k = sum(RIGHT[v] for v in regular)
     assert row.regular == pytest.approx(100.0 * k / n)
-    assert row.intervals[lb.REGULAR] == pytest.approx([100.0 * x for x in clopper_pearson(k, n)])
+    assert row.intervals[lb.REGULAR] == pytest.approx(list(clopper_pearson(k, n)))
+    low, high = row.intervals[lb.REGULAR]
+    assert 0.0 <= low < row.regular < high <= 100.0 and high - low < 5.0  # percent, like every interval
     irregular = ("IC15_2077", "SVTP_645", "CUTE80_288")
     assert row.irregular == pytest.approx(100.0 * sum(RIGHT[v] for v in irregular) / sum(SIZES[v] for v in irregular))
     assert lb.collect_rows(tmp_path)[0].regular is None  # without the suite the split is unknown

@@ -176,8 +176,8 @@ def kind_averages(record: Record, group: str, suites: Mapping[str, BenchmarkSuit
             continue
         n = sum(d.evaluated for d in results if d is not None)
         right = sum(d.metrics["word_accuracy"] / 100.0 * d.evaluated for d in results if d is not None)
-        low, high = clopper_pearson(round(right), n)
-        out[kind] = (100.0 * right / n, [100.0 * low, 100.0 * high])
+        low, high = clopper_pearson(round(right), n)  # in percent
+        out[kind] = (100.0 * right / n, [low, high])
     return out
 
 
