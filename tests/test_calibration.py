@@ -115,8 +115,16 @@ def test_rescore_in_place_adds_the_section_and_keeps_scores(tmp_path: Path, caps
     assert after.datasets[0].metrics["word_accuracy"] == before.datasets[0].metrics["word_accuracy"] == 60.0
     entry = after.calibration["datasets"]["IIIT5k_3000"]  # type: ignore[index]
     assert entry["informative"] and entry["samples"] == 5 and entry["accuracy"] == 60.0
+    assert after.rescored_from is None  # same protocol, same scores: not presented as re-scored
     data = json.loads(path.read_text(encoding="utf-8"))
     assert Record.from_json(data).to_json() == data  # round-trips with the new section
+    data["rescored_from"] = {"id": "r0", "protocol": "lower36@1", "at": "2026-01-01T00:00:00Z"}
+    del data["calibration"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["-q", "rescore", "--in-place", str(path)]) == 0
+    again = load_record(path)
+    assert again.calibration is not None and again.rescored_from is not None
+    assert again.rescored_from.to_json() == data["rescored_from"]  # its history stands
 
 
 def test_command_table_plots_and_uninformative_rows(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
