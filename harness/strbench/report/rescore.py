@@ -57,7 +57,7 @@ def rescore_record(host: PluginHost, record_path: Path, raw: dict[str, Any], pro
         datasets.append(scored_result(entry, s))
     suite = host.suites().get(record.data.suite or "")
     source = record.rescored_from.id if keep_id and record.rescored_from is not None else record.id
-    rescored_from = RescoredFrom(source, record.protocol.key, now_iso())
+    rescored_from: RescoredFrom | None = RescoredFrom(source, record.protocol.key, now_iso())
     if keep_id and protocol.key == record.protocol.key:  # same scores, sections added: its history stands
         rescored_from = record.rescored_from
     return replace(
