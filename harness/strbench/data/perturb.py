@@ -103,14 +103,14 @@ class Corruption:
 CORRUPTIONS: dict[str, Corruption] = {c.name: c for c in (
     Corruption("rotation", (90, 180, 270), "degrees counter-clockwise",
                "the crop turned by a right angle, canvas expanded (parseq's --rotation)", _rotate),
-    Corruption("gaussian_blur", (0.03, 0.06, 0.10), "sigma / crop height",
+    Corruption("gaussian_blur", (0.04, 0.07, 0.10), "sigma / crop height",
                "Gaussian blur (OpenCV, replicated border)", _blur),
     Corruption("gaussian_noise", (0.06, 0.12, 0.20), "sigma / 255",
                f"additive Gaussian noise per channel, drawn on a {NOISE_GRID_HEIGHT}-pixel-high grid and "
                f"stretched to the crop (nearest neighbour)", _noise, random=True),
     Corruption("jpeg", (20, 10, 5), "JPEG quality",
                "the crop re-encoded as JPEG (Pillow) at its own resolution", _jpeg),
-    Corruption("contrast", (0.4, 0.25, 0.12), "contrast factor",
+    Corruption("contrast", (0.3, 0.15, 0.08), "contrast factor",
                "pixels pulled towards the crop's mean grey: mean + factor * (x - mean)", _contrast),
     Corruption("perspective", (0.10, 0.20, 0.30), "max corner shift / side",
                "each corner moved inwards by a random fraction (up to the level) of the width and the "
