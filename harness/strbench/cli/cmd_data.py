@@ -1,5 +1,6 @@
 """``strbench data``: convert datasets to LMDB, inspect their statistics, validate every sample,
-generate synthetic word images, list and fetch benchmark suites (``data_suites``)."""
+generate synthetic word images, split training crops into train and held-out parts, list and
+fetch benchmark suites (``data_suites``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from strbench.cli import data_suites
 from strbench.cli.common import int_at_least, non_negative_int, positive_int
 from strbench.data import default_set
 from strbench.data.convert import ConvertReport, suite_destinations, write_lmdb
+from strbench.data.holdout import DEFAULT_PERCENT, write_holdout
 from strbench.data.inspection import IMAGE_SAMPLE_LIMIT, DatasetStats, contact_sheet, image_stats, label_stats
 from strbench.data.loader import open_dataset
 from strbench.data.suite import locate
@@ -77,10 +79,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--quality", type=int_at_least(1), default=90, help="JPEG quality (default 90)")
     s.add_argument("--overwrite", action="store_true", help="replace an existing LMDB at OUT")
 
+    h = data_sub.add_parser("holdout", help="split training crops into train.txt and a held-out heldout.txt (by hash)")
+    h.add_argument("src", nargs="+", type=Path, metavar="SRC", help="folders holding gt.txt, or label files")
+    h.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="folder for train.txt, heldout.txt and split.json")
+    h.add_argument("--percent", type=float, default=DEFAULT_PERCENT,
+                   help=f"share of each source held out, in steps of 0.01 (default {DEFAULT_PERCENT:g})")
+    h.add_argument("--overwrite", action="store_true", help="replace an existing split in DIR")
+
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
     handlers: dict[str, Callable[[argparse.Namespace, PluginHost], int]] = {
-        "convert": _convert, "inspect": _inspect, "validate": _validate, "synth": _synth,
+        "convert": _convert, "inspect": _inspect, "validate": _validate, "synth": _synth, "holdout": _holdout,
         "suites": data_suites.suites, "fetch": data_suites.fetch,
     }
     return handlers[args.data_command](args, host)
@@ -341,4 +351,21 @@ def _synth(args: argparse.Namespace, host: PluginHost) -> int:
     _say(f"{report.dest}: wrote {report.written} images with {len(renderer.faces)} fonts in {report.seconds:.1f} s "
          f"({report.written / max(report.seconds, 1e-9):.0f} images/s, {args.workers} worker(s)); "
          f"map size {report.map_size // 2**20} MiB")
+    return 0
+
+
+# --- holdout -------------------------------------------------------------------------------------
+
+
+def _holdout(args: argparse.Namespace, host: PluginHost) -> int:
+    report = write_holdout(args.src, args.out, args.percent, overwrite=args.overwrite)
+    table = Table(title=f"held-out split ({report.percent:g}% by sha256 of source/path) -> {args.out}")
+    for column in ("source", "samples", "train", "held out"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for split in report.sources:
+        table.add_row(escape(split.name), str(split.samples), str(len(split.train)), str(len(split.heldout)))
+    table.add_row("total", str(report.train + report.heldout), str(report.train), str(report.heldout))
+    ui.console.print(table)
+    _say(f"{args.out / 'train.txt'}: {report.train} samples; {args.out / 'heldout.txt'}: {report.heldout} samples; "
+         f"rule and checksums in {args.out / 'split.json'}")
     return 0
