@@ -17,14 +17,15 @@ from strbench import ui
 from strbench.cli import data_suites
 from strbench.cli.common import int_at_least, non_negative_int, positive_int
 from strbench.data import default_set
-from strbench.data.convert import ConvertReport, suite_destinations, write_lmdb
-from strbench.data.holdout import DEFAULT_PERCENT, write_holdout
+from strbench.data.convert import LMDB_FILES, ConvertReport, suite_destinations, write_lmdb
+from strbench.data.holdout import DEFAULT_PERCENT, OUTPUT_NAMES, SPLIT_FILE, write_holdout
 from strbench.data.inspection import IMAGE_SAMPLE_LIMIT, DatasetStats, contact_sheet, image_stats, label_stats
 from strbench.data.loader import open_dataset
 from strbench.data.suite import locate
 from strbench.data.validate import ValidationReport, count_samples, validate_path
 from strbench.errors import UsageError
 from strbench.plugin.host import PluginHost
+from strbench.run.preflight import check_free_space, check_new_folder
 
 MAX_LISTED = 200
 
@@ -163,10 +164,17 @@ def _print_convert(report: ConvertReport) -> None:
         _list_problems(f"skipped samples of {report.source}", report.skipped)
 
 
+def _check_lmdb_dest(dest: Path, option: str, overwrite: bool, own: tuple[str, ...] = LMDB_FILES) -> None:
+    """The destination of a new LMDB, checked before any work (a file in the way, a folder holding
+    something else, an LMDB without --overwrite, no write permission)."""
+    check_new_folder(dest, option, overwrite=overwrite, own=own, what="an LMDB")
+
+
 def _convert(args: argparse.Namespace, host: PluginHost) -> int:
     if args.suite is None:
         if args.src is None:
             raise UsageError("usage: strbench data convert SRC DEST, or --suite NAME --data-root ROOT DEST_ROOT")
+        _check_lmdb_dest(args.dest, "DEST", args.overwrite)
         _print_convert(_convert_one(_dataset_path(args.src), args.dest, args, host, args.src.name))
         return 0
     if args.src is not None:
@@ -177,7 +185,11 @@ def _convert(args: argparse.Namespace, host: PluginHost) -> int:
     for column in ("version", "expected", "source", "written", "skipped", "LMDB"):
         table.add_column(column)
     reports = []
-    for loc, dest in suite_destinations(args.data_root, args.dest, suite, formats):
+    destinations = suite_destinations(args.data_root, args.dest, suite, formats)
+    for _, dest in destinations:
+        if dest is not None:
+            _check_lmdb_dest(dest, "DEST_ROOT", args.overwrite)
+    for loc, dest in destinations:
         if dest is None:
             table.add_row(loc.version.name, str(loc.version.expected), "missing", "-", "-", "-")
             continue
@@ -327,10 +339,21 @@ def _synth_options(args: argparse.Namespace):
                         max_width=args.max_width, image_format=args.image_format, quality=args.quality)
 
 
+#: The fewest bytes one generated sample takes in the LMDB (image, label, keys), by image format:
+#: below every sample measured (the smallest 32-px crops: 640-byte JPEGs at quality 1, 406-byte
+#: PNGs; a typical JPEG sample takes about 3.4 KB), so a count that fits is never refused.
+SYNTH_MIN_SAMPLE_BYTES = {"jpeg": 600 + 48, "png": 400 + 48}
+
+
 def _synth(args: argparse.Namespace, host: PluginHost) -> int:
     from strbench.data.synth import build_renderer, write_synth_lmdb
+    from strbench.data.synth.writer import META_FILE
 
     options = _synth_options(args)
+    _check_lmdb_dest(args.out, "OUT", args.overwrite, (*LMDB_FILES, META_FILE))
+    least = SYNTH_MIN_SAMPLE_BYTES[args.image_format]
+    check_free_space(args.out, args.count * least, "OUT",
+                     f"--count {args.count:,} images (at least {least} bytes each as {args.image_format.upper()})")
     for folder in args.fonts or []:
         if not folder.is_dir():
             raise UsageError(f"--fonts {folder} is not a folder")
@@ -358,6 +381,8 @@ def _synth(args: argparse.Namespace, host: PluginHost) -> int:
 
 
 def _holdout(args: argparse.Namespace, host: PluginHost) -> int:
+    check_new_folder(args.out, "--out", overwrite=args.overwrite, own=(*OUTPUT_NAMES, SPLIT_FILE),
+                     what="a holdout split")
     report = write_holdout(args.src, args.out, args.percent, overwrite=args.overwrite)
     table = Table(title=f"held-out split ({report.percent:g}% by sha256 of source/path) -> {args.out}")
     for column in ("source", "samples", "train", "held out"):

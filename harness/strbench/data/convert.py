@@ -2,13 +2,15 @@
 
 Keys: ``num-samples``, ``image-%09d``, ``label-%09d`` (1-based, consecutive over the samples
 written). The LMDB map starts small and doubles on ``MapFullError``. The LMDB is written to a
-``<dest>.partial`` folder and moved into place only when complete.
+``<dest>.partial`` folder and moved into place only when complete; a write that fails (a full disk,
+an interrupt) removes the ``.partial`` folder and leaves ``dest`` as it was.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,10 +50,41 @@ def prepare_dest(dest: Path, overwrite: bool, extra_files: tuple[str, ...] = ())
         if contents and not overwrite:
             raise DataError(f"{dest} already holds an LMDB; pass --overwrite to replace it")
     partial = dest.with_name(dest.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True)
+    try:
+        if partial.is_dir() and not partial.is_symlink():
+            shutil.rmtree(partial)  # left by a killed writer
+        elif partial.exists() or partial.is_symlink():
+            partial.unlink()
+        partial.mkdir(parents=True)
+    except OSError as exc:
+        raise DataError(f"cannot create {partial} to write {dest} into: {exc.strerror or exc}; choose a "
+                        f"destination you can write to") from None
     return partial
+
+
+@contextmanager
+def partial_dest(dest: Path, overwrite: bool, extra_files: tuple[str, ...] = ()) -> Iterator[Path]:
+    """:func:`prepare_dest`'s ``.partial`` folder, removed when the block fails (a full disk, an
+    interrupt): nothing half-written is left and ``dest`` is not touched."""
+    partial = prepare_dest(dest, overwrite, extra_files)
+    try:
+        yield partial
+    except BaseException as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(exc, (OSError, lmdb.Error)):
+            raise DataError(f"writing {dest} failed ({exc}); nothing was written: free disk space or choose "
+                            f"another destination") from None
+        raise
+
+
+def move_into(partial: Path, dest: Path, names: tuple[str, ...]) -> None:
+    """Move the files ``names`` of a finished ``partial`` folder into ``dest`` and remove ``partial``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (dest / name).unlink(missing_ok=True)
+        if (partial / name).exists():
+            (partial / name).replace(dest / name)
+    partial.rmdir()
 
 
 def put_growing(env: lmdb.Environment, items: list[tuple[bytes, bytes]], map_size: int) -> int:
@@ -91,37 +124,31 @@ def write_lmdb(
     in the report. ``advance(n)`` is called as samples are processed (progress display).
     """
     dest = Path(dest)
-    partial = prepare_dest(dest, overwrite)
     report = ConvertReport(source=source.location, dest=dest, map_size=initial_map_size)
-    env = lmdb.open(str(partial), map_size=initial_map_size, subdir=True, lock=True)
-    try:
-        pending: list[tuple[bytes, bytes]] = []
-        for index in range(len(source)):
-            try:
-                sample = _read_checked(source, index, check_images)
-            except SampleError as exc:
-                report.skipped.append((exc.key, exc.reason))
-            else:
-                report.written += 1
-                pending += [(image_key(report.written), sample.image),
-                            (label_key(report.written), sample.label.encode("utf-8"))]
-            if len(pending) >= 2 * CHUNK:
-                report.map_size = put_growing(env, pending, report.map_size)
-                pending = []
-            if advance:
-                advance(1)
-        pending.append((b"num-samples", str(report.written).encode("ascii")))
-        report.map_size = put_growing(env, pending, report.map_size)
-        env.sync()
-    finally:
-        env.close()
-    for name in LMDB_FILES:
-        (dest / name).unlink(missing_ok=True)
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in LMDB_FILES:
-        if (partial / name).exists():
-            (partial / name).replace(dest / name)
-    partial.rmdir()
+    with partial_dest(dest, overwrite) as partial:
+        env = lmdb.open(str(partial), map_size=initial_map_size, subdir=True, lock=True)
+        try:
+            pending: list[tuple[bytes, bytes]] = []
+            for index in range(len(source)):
+                try:
+                    sample = _read_checked(source, index, check_images)
+                except SampleError as exc:
+                    report.skipped.append((exc.key, exc.reason))
+                else:
+                    report.written += 1
+                    pending += [(image_key(report.written), sample.image),
+                                (label_key(report.written), sample.label.encode("utf-8"))]
+                if len(pending) >= 2 * CHUNK:
+                    report.map_size = put_growing(env, pending, report.map_size)
+                    pending = []
+                if advance:
+                    advance(1)
+            pending.append((b"num-samples", str(report.written).encode("ascii")))
+            report.map_size = put_growing(env, pending, report.map_size)
+            env.sync()
+        finally:
+            env.close()
+        move_into(partial, dest, LMDB_FILES)
     return report
 
 

@@ -2,8 +2,9 @@
 
 Workers render chunks of consecutive indices (``Pool.imap``, ordered); the parent writes each
 chunk in one transaction, doubling the map size on ``MapFullError``, into ``<dest>.partial``,
-then moves the files into place. Because every sample depends only on (seed, index), the LMDB is
-byte-identical whatever the worker count. A ``synth-meta.json`` beside ``data.mdb`` records how
+then moves the files into place (a failed or interrupted generation removes ``<dest>.partial``).
+Because every sample depends only on (seed, index), the LMDB is byte-identical whatever the
+worker count. A ``synth-meta.json`` beside ``data.mdb`` records how
 the set was made (the LMDB itself holds only the clovaai keys, so every reader and
 ``strbench data validate`` accept it).
 """
@@ -21,7 +22,7 @@ from typing import Any
 import cv2
 import lmdb
 
-from strbench.data.convert import INITIAL_MAP_SIZE, LMDB_FILES, prepare_dest, put_growing
+from strbench.data.convert import INITIAL_MAP_SIZE, LMDB_FILES, move_into, partial_dest, put_growing
 from strbench.data.lmdb_format import image_key, label_key
 from strbench.data.synth.render import Renderer
 
@@ -116,40 +117,35 @@ def write_synth_lmdb(dest: Path, renderer: Renderer, count: int, *, workers: int
     """Render samples ``start .. start+count-1`` into a new clovaai LMDB at ``dest`` (keys 1..count in
     index order), with ``workers`` processes or an open ``pool``."""
     dest = Path(dest)
-    partial = prepare_dest(dest, overwrite, extra_files=(META_FILE,))
     map_size = max(INITIAL_MAP_SIZE, 1 << (count * 4096).bit_length())
     started = time.perf_counter()
-    env = lmdb.open(str(partial), map_size=map_size, subdir=True, lock=True)
     written = 0
-    try:
-        pending: list[tuple[bytes, bytes]] = []
-        stream = pool.samples(start, count) if pool is not None else iter_samples(renderer, count, workers, start)
-        for label, image in stream:
-            written += 1
-            pending += [(image_key(written), image), (label_key(written), label.encode("ascii"))]
-            if len(pending) >= 2 * 1000:
-                map_size = put_growing(env, pending, map_size)
-                if advance:
-                    advance(len(pending) // 2)
-                pending = []
-        if advance and pending:
-            advance(len(pending) // 2)
-        pending.append((b"num-samples", str(written).encode("ascii")))
-        map_size = put_growing(env, pending, map_size)
-        env.sync()
-    finally:
-        env.close()
-    seconds = time.perf_counter() - started
-    record = {"generator": "strbench data synth", "generator_version": GENERATOR_VERSION, "count": written,
-              "first_index": start,
-              "options": asdict(renderer.options), "fonts": len(renderer.faces),
-              "font_families": len(renderer.families), "word_list_sizes": [len(w) for w in renderer.words],
-              "backgrounds": len(renderer.backgrounds), **(meta or {})}
-    (partial / META_FILE).write_text(json.dumps(record, indent=1) + "\n")
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in (*LMDB_FILES, META_FILE):
-        (dest / name).unlink(missing_ok=True)
-        if (partial / name).exists():
-            (partial / name).replace(dest / name)
-    partial.rmdir()
+    with partial_dest(dest, overwrite, extra_files=(META_FILE,)) as partial:
+        env = lmdb.open(str(partial), map_size=map_size, subdir=True, lock=True)
+        try:
+            pending: list[tuple[bytes, bytes]] = []
+            stream = pool.samples(start, count) if pool is not None else iter_samples(renderer, count, workers, start)
+            for label, image in stream:
+                written += 1
+                pending += [(image_key(written), image), (label_key(written), label.encode("ascii"))]
+                if len(pending) >= 2 * 1000:
+                    map_size = put_growing(env, pending, map_size)
+                    if advance:
+                        advance(len(pending) // 2)
+                    pending = []
+            if advance and pending:
+                advance(len(pending) // 2)
+            pending.append((b"num-samples", str(written).encode("ascii")))
+            map_size = put_growing(env, pending, map_size)
+            env.sync()
+        finally:
+            env.close()
+        seconds = time.perf_counter() - started
+        record = {"generator": "strbench data synth", "generator_version": GENERATOR_VERSION, "count": written,
+                  "first_index": start,
+                  "options": asdict(renderer.options), "fonts": len(renderer.faces),
+                  "font_families": len(renderer.families), "word_list_sizes": [len(w) for w in renderer.words],
+                  "backgrounds": len(renderer.backgrounds), **(meta or {})}
+        (partial / META_FILE).write_text(json.dumps(record, indent=1) + "\n")
+        move_into(partial, dest, (*LMDB_FILES, META_FILE))
     return SynthReport(dest=dest, written=written, seconds=seconds, map_size=map_size)
