@@ -49,12 +49,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--n", type=positive_int, default=64, help="samples on the contact sheet (default 64)")
     i.add_argument("--seed", type=int, default=0, help="seed of the sample selection (default 0)")
     i.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
+    i.add_argument("--format", dest="dataset_format", metavar="NAME",
+                   help="read PATH as this dataset format (default: detected; 'strbench plugins' lists them)")
 
     v = data_sub.add_parser("validate", help="check every sample (exit 1 when problems are found)")
     v.add_argument("path", nargs="?", type=Path, help=f"dataset path (or '{default_set.NAME}')")
     v.add_argument("--suite", help="instead: check discovery of this suite below --data-root")
     v.add_argument("--data-root", type=Path, help="with --suite: folder holding the benchmark sets")
     v.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
+    v.add_argument("--format", dest="dataset_format", metavar="NAME",
+                   help="read PATH as this dataset format (default: detected; 'strbench plugins' lists them)")
 
     data_suites.register(data_sub)
 
@@ -233,7 +237,7 @@ def _stats_table(stats: DatasetStats) -> list[Table]:
 
 def _inspect(args: argparse.Namespace, host: PluginHost) -> int:
     path = _dataset_path(args.path)
-    source = open_dataset(path, host.dataset_formats())
+    source = open_dataset(path, host.dataset_formats(), args.dataset_format)
     try:
         stats = DatasetStats(location=source.location, samples=len(source))
         with _progress("labels", len(source)) as advance:
@@ -309,12 +313,15 @@ def _validate(args: argparse.Namespace, host: PluginHost) -> int:
     if args.suite is not None:
         if args.path is not None:
             raise UsageError("give either PATH or --suite NAME --data-root ROOT, not both")
+        if args.dataset_format is not None:
+            raise UsageError("--format applies to a PATH; a suite's versions are detected")
         return _validate_suite(args, host)
     if args.path is None:
         raise UsageError("usage: strbench data validate PATH, or --suite NAME --data-root ROOT")
     path = _dataset_path(args.path)
-    with _progress(f"validate {path.name}", count_samples(path)) as advance:
-        report = validate_path(path, host.dataset_formats(), advance)
+    formats = host.dataset_formats()
+    with _progress(f"validate {path.name}", count_samples(path, formats, args.dataset_format)) as advance:
+        report = validate_path(path, formats, advance, args.dataset_format)
     _print_validation(report, args.json)
     return 0 if report.ok else 1
 

@@ -4,7 +4,10 @@ and ``.txt`` (``path label``), and PaddleOCR ``SimpleDataSet`` label files whose
 relative to a data root rather than to the label file's folder.
 
 Every format reads into the same entries as the folder format, so a bad line stays in the index
-as a sample that fails to read (a counted skip) and image paths resolve the same way.
+as a sample that fails to read (a counted skip) and image paths resolve, and are confined to
+their root, the same way; files are read as text by :mod:`strbench.data.text` (byte-order marks,
+CRLF, no line breaks but ``\n``). A JSON ``text`` or path that is not a string (``null``, a
+number) is a counted skip, never scored as ``'None'`` or ``'123'``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import re
 from pathlib import Path
 
 from strbench.data.base import DatasetFormat, SampleSource
-from strbench.data.folder import LABEL_FILE_NAMES, FolderSource, _Entry, parse_label_file
+from strbench.data.folder import LABEL_FILE_NAMES, FolderSource, _Entry, looks_tabbed, parse_label_file
+from strbench.data.text import SNIFF_BYTES, head_lines, label_problem, path_problem, read_text, text_lines
 from strbench.errors import DataError
 
 IMAGE_SUFFIX = r"\.(?:png|jpe?g|bmp|gif|tiff?|webp)"
@@ -23,31 +27,19 @@ _ICDAR_SNIFF = re.compile(rf"^[^\t,]+{IMAGE_SUFFIX}\s*,\s*\"", re.IGNORECASE)
 _MMOCR_TXT_SNIFF = re.compile(rf"^[^\t]+?{IMAGE_SUFFIX} +\S", re.IGNORECASE)
 #: How far up from the annotation file an image root is searched when paths do not resolve there.
 ROOT_SEARCH_DEPTH = 3
-SNIFF_BYTES = 1 << 16
+#: Image paths probed per candidate root: a root is taken when most of them exist there.
+ROOT_PROBE = 20
 
 Line = tuple[int, str, str, str | None]  # (line number, relative image path, label, problem)
 
 
 def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read annotation file {path}: {exc}") from exc
-    try:
-        return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 ({exc.reason} at byte {exc.start}); re-save it as UTF-8") from None
+    return read_text(path, "annotation file")
 
 
 def first_line(path: Path) -> str:
-    """The first non-empty line of a text file (BOM removed); '' when unreadable or empty."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(SNIFF_BYTES)
-    except OSError:
-        return ""
-    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
-    return next((line.strip("\r") for line in text.splitlines() if line.strip()), "")
+    """The first non-empty line of a text file (byte-order mark removed); '' when unreadable or empty."""
+    return next(iter(head_lines(path, 1)), "")
 
 
 def unescape_icdar(text: str) -> str:
@@ -65,7 +57,7 @@ def unescape_icdar(text: str) -> str:
 
 def parse_icdar(path: Path) -> list[Line]:
     lines: list[Line] = []
-    for lineno, line in enumerate(_read_text(path).splitlines(), start=1):
+    for lineno, line in enumerate(text_lines(_read_text(path)), start=1):
         if not line.strip():
             continue
         m = _ICDAR_LINE.match(line)
@@ -78,7 +70,7 @@ def parse_icdar(path: Path) -> list[Line]:
 
 def parse_mmocr_txt(path: Path) -> list[Line]:
     lines: list[Line] = []
-    for lineno, line in enumerate(_read_text(path).splitlines(), start=1):
+    for lineno, line in enumerate(text_lines(_read_text(path)), start=1):
         if not line.strip():
             continue
         rel, _, label = line.strip().partition(" ")
@@ -89,15 +81,19 @@ def parse_mmocr_txt(path: Path) -> list[Line]:
 
 def parse_mmocr_jsonl(path: Path) -> list[Line]:
     lines: list[Line] = []
-    for lineno, line in enumerate(_read_text(path).splitlines(), start=1):
+    for lineno, line in enumerate(text_lines(_read_text(path)), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            rel, label = str(row["filename"]), str(row["text"])
+            rel, label = row["filename"], row["text"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             lines.append((lineno, f"{path.name}:{lineno}", "",
                           f"malformed line ({type(exc).__name__}): expected {{\"filename\": ..., \"text\": ...}}"))
+            continue
+        problem = _not_a_string("filename", rel, f"line {lineno}") or _not_a_string("text", label, f"line {lineno}")
+        if problem:
+            lines.append((lineno, f"{path.name}:{lineno}", "", problem))
             continue
         lines.append((lineno, rel, label, None))
     return lines
@@ -110,27 +106,50 @@ def parse_mmocr_json(path: Path) -> list[Line]:
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise DataError(f"{path}: not an mmocr 1.x annotation file ({type(exc).__name__}: {exc}); expected "
                         f"{{'metainfo': ..., 'data_list': [{{'img_path': ..., 'instances': [{{'text': ...}}]}}]}}") from None
+    if not isinstance(items, list):
+        raise DataError(f"{path}: 'data_list' is {type(items).__name__}, not a list; expected "
+                        f"{{'metainfo': ..., 'data_list': [{{'img_path': ..., 'instances': [{{'text': ...}}]}}]}}")
     lines: list[Line] = []
     for i, item in enumerate(items, start=1):
         try:
-            rel = str(item["img_path"])
-            texts = [str(inst["text"]) for inst in item["instances"]]
+            rel = item["img_path"]
+            texts = [inst["text"] for inst in item["instances"]]
         except (KeyError, TypeError) as exc:
             lines.append((i, f"{path.name}#{i}", "", f"data_list item {i} lacks {exc}; expected img_path and instances"))
+            continue
+        where = f"data_list item {i}"
+        problem = _not_a_string("img_path", rel, where) or next(
+            (p for p in (_not_a_string("text", t, where) for t in texts) if p), None)
+        if problem:
+            lines.append((i, f"{path.name}#{i}", "", problem))
             continue
         problem = None if len(texts) == 1 else f"data_list item {i} has {len(texts)} text instances, expected 1"
         lines.append((i, rel, texts[0] if texts else "", problem))
     return lines
 
 
+def _not_a_string(field: str, value: object, where: str) -> str | None:
+    """Why a JSON field meant to hold text cannot be used (``null``, a number, a list ...), or ``None``."""
+    if isinstance(value, str):
+        return None
+    if value is None:
+        kind = "null"
+    else:
+        noun = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+        kind = f"{noun.get(type(value), type(value).__name__)} ({json.dumps(value)[:40]})"
+    return f"{where}: {field!r} is {kind}, not a string; write the {field} as a JSON string"
+
+
 def _resolves(root: Path, lines: list[Line]) -> bool:
-    probe = [rel for _, rel, _, problem in lines if problem is None][:3]
-    return bool(probe) and all((root / rel).is_file() for rel in probe)
+    """True when most of the first :data:`ROOT_PROBE` usable image paths exist below ``root`` (one
+    missing image does not move the root of every other one)."""
+    probe = [rel for _, rel, _, problem in lines if problem is None and path_problem(rel, root) is None][:ROOT_PROBE]
+    return bool(probe) and 2 * sum(1 for rel in probe if (root / rel).is_file()) > len(probe)
 
 
 def image_root(annotation: Path, lines: list[Line]) -> Path:
     """The folder the image paths are relative to: the annotation's folder or the nearest ancestor
-    (up to :data:`ROOT_SEARCH_DEPTH` levels) where the first paths exist."""
+    (up to :data:`ROOT_SEARCH_DEPTH` levels) where most of the first paths exist."""
     start = annotation.resolve().parent
     for root in [start, *list(start.parents)[:ROOT_SEARCH_DEPTH]]:
         if _resolves(root, lines):
@@ -139,8 +158,16 @@ def image_root(annotation: Path, lines: list[Line]) -> Path:
 
 
 def to_entries(lines: list[Line], root: Path) -> list[_Entry]:
+    """Entries of parsed lines whose image paths are relative to ``root``: a path that leaves it, or a
+    label holding a control character, is a problem of that entry (a counted skip)."""
     entries = []
     for lineno, rel, label, problem in lines:
+        if problem is None:
+            problem = path_problem(rel, root)
+            if problem and label_problem(rel):
+                rel = f"entry {lineno}"  # a path holding control characters is no key
+        if problem is None:
+            problem = label_problem(label)
         if problem is None and not label:
             problem = f"empty label ({rel}); add the transcription or remove the line"
         entries.append(_Entry(rel, None if problem else root / rel, label, problem, lineno))
@@ -258,8 +285,9 @@ class PaddleFormat(DatasetFormat):
         return [(e.line, e.key, e.label, e.problem) for e in parse_label_file(file)]
 
     def detect(self, path: Path) -> bool:
-        """A tab label file whose images are not next to it but below an ancestor folder."""
-        if not path.is_file() or "\t" not in first_line(path):
+        """A tab label file whose images are not next to it but below an ancestor folder (most of the
+        first paths exist there, not next to the file)."""
+        if not path.is_file() or not looks_tabbed(path):
             return False
         lines = self._lines(path)
         return not _resolves(path.resolve().parent, lines) and image_root(path, lines) != path.parent

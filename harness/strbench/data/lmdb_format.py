@@ -1,7 +1,9 @@
 """clovaai-format LMDB datasets (DTRB, parseq, PaddleOCR, OpenOCR).
 
 Keys: ``num-samples`` (ASCII integer), ``image-%09d`` (encoded image bytes) and ``label-%09d``
-(UTF-8), indices starting at 1. Missing keys raise :class:`SampleError` for that sample only.
+(UTF-8), indices starting at 1. Missing keys, and labels that are empty, not UTF-8 or hold a
+control character, raise :class:`SampleError` for that sample only; a ``num-samples`` that is no
+count (not an integer, negative) is an error for the whole LMDB.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 import lmdb
 
 from strbench.data.base import DatasetFormat, RawSample, SampleSource
+from strbench.data.text import label_problem
 from strbench.errors import DataError, SampleError
 
 
@@ -92,6 +95,18 @@ def release_env(path: Path) -> None:
             del _shared[key]
 
 
+def num_samples(path: Path, raw: bytes) -> int:
+    """The sample count a ``num-samples`` value declares; a :class:`DataError` when it is no count."""
+    try:
+        n = int(raw.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        raise DataError(f"{path}: 'num-samples' is {raw[:20]!r}, not an integer; rebuild the LMDB") from None
+    if n < 0:
+        raise DataError(f"{path}: 'num-samples' is {n}, a negative count; rebuild the LMDB "
+                        f"('strbench data validate {path}' lists its samples)")
+    return n
+
+
 class LmdbSource(SampleSource):
     """One LMDB folder. The environment is opened lazily per process (safe for DataLoader workers)."""
 
@@ -108,10 +123,7 @@ class LmdbSource(SampleSource):
         if raw is None:
             raise DataError(f"{path}: LMDB has no 'num-samples' key; it is not a clovaai-format dataset "
                             f"(rebuild it with 'strbench data convert')")
-        try:
-            self._n = int(raw.decode("ascii").strip())
-        except (UnicodeDecodeError, ValueError):
-            raise DataError(f"{path}: 'num-samples' is {raw[:20]!r}, not an integer; rebuild the LMDB") from None
+        self._n = num_samples(path, raw)
 
     def __len__(self) -> int:
         return self._n
@@ -138,6 +150,9 @@ class LmdbSource(SampleSource):
             raise SampleError(key, "label is not valid UTF-8; fix the label and rebuild the LMDB") from None
         if not label:
             raise SampleError(key, f"empty label in LMDB {self.path}; fix the label and rebuild the LMDB")
+        problem = label_problem(label)
+        if problem:
+            raise SampleError(key, f"{problem} (LMDB {self.path}); fix the label and rebuild the LMDB")
         return label
 
     def read(self, index: int) -> RawSample:

@@ -2,7 +2,9 @@
 
 Each leaf LMDB below the root is one dataset: ``run --dataset ROOT`` scores them separately
 (:meth:`LmdbTreeFormat.versions`); opening the root as one source (training, ``data inspect``)
-concatenates the leaves in sorted order.
+concatenates the leaves in sorted order. Symbolic links are followed, but a folder reached a
+second time (a link back to an ancestor, a loop, or two links to one folder) is skipped and
+counted in a warning, so no LMDB is scored twice and a loop never recurses.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import bisect
 import os
 from pathlib import Path
 
+from rich.markup import escape
+
+from strbench import ui
 from strbench.data.base import DatasetFormat, RawSample, SampleSource
 from strbench.data.lmdb_format import LmdbSource
 from strbench.errors import DataError
@@ -19,12 +24,21 @@ from strbench.errors import DataError
 MAX_DEPTH = 4
 
 
-def leaf_lmdbs(root: Path, max_depth: int = MAX_DEPTH) -> list[Path]:
-    """Folders holding a ``data.mdb`` below ``root`` (not ``root`` itself), sorted by path."""
+def leaf_lmdbs(root: Path, max_depth: int = MAX_DEPTH, repeated: list[Path] | None = None) -> list[Path]:
+    """Folders holding a ``data.mdb`` below ``root`` (not ``root`` itself), sorted by path. A folder
+    whose real path was already walked is not entered again; it is appended to ``repeated``."""
     found = []
+    seen: set[str] = set()
     base_depth = len(root.parts)
     for folder, dirs, files in os.walk(root, followlinks=True):
         here = Path(folder)
+        real = os.path.realpath(here)
+        if real in seen:
+            if repeated is not None:
+                repeated.append(here)
+            dirs.clear()
+            continue
+        seen.add(real)
         if here != root and "data.mdb" in files:
             found.append(here)
             dirs.clear()  # an LMDB folder holds no further datasets
@@ -84,9 +98,14 @@ class LmdbTreeFormat(DatasetFormat):
         return path.is_dir() and not (path / "data.mdb").exists() and bool(leaf_lmdbs(path))
 
     def versions(self, path: Path) -> list[tuple[str, Path]]:
-        leaves = leaf_lmdbs(path)
+        repeated: list[Path] = []
+        leaves = leaf_lmdbs(path, repeated=repeated)
         if not leaves:
             raise DataError(f"{path}: no LMDB (folder with data.mdb) within {MAX_DEPTH} levels below it")
+        if repeated:
+            shown = ", ".join(str(p.relative_to(path)) for p in repeated[:3]) + (" ..." if len(repeated) > 3 else "")
+            ui.warn(escape(f"{path}: {len(repeated)} folder(s) skipped: symbolic links to folders already read "
+                           f"(a loop or a second link; no LMDB is read twice): {shown}"))
         return [(leaf.relative_to(path).as_posix(), leaf) for leaf in leaves]
 
     def open(self, path: Path) -> SampleSource:

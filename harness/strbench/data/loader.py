@@ -17,7 +17,7 @@ import torch
 
 from strbench.data.base import DatasetFormat, SampleSource
 from strbench.data.preprocess import collate_prepared, decode_image, prepare
-from strbench.errors import DataError, SampleError
+from strbench.errors import DataError, SampleError, UsageError
 from strbench.plugin.types import Batch, InputSpec
 
 WORKER_TIMEOUT_S = 600
@@ -26,10 +26,11 @@ Augment = Callable[[np.ndarray, int, int], np.ndarray]
 Perturb = Callable[[np.ndarray, str], np.ndarray]
 
 
-def open_dataset(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[str, DatasetFormat] | None = None) -> SampleSource:
-    """Open ``path`` with the first of ``formats`` that recognises it (default: the dataset formats
-    of the current plugin host, :func:`strbench.plugin.host.current_host`: LMDB, folder/label
-    file and any a plugin registers)."""
+def dataset_format(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[str, DatasetFormat] | None = None,
+                   forced: str | None = None) -> DatasetFormat:
+    """The format of ``path``: ``forced`` (``--format NAME``) or the first of ``formats`` (default:
+    the current plugin host's) that recognises it. A path no format recognises is an error, never
+    read as some format with every sample skipped."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"dataset not found: {path}")
@@ -38,13 +39,26 @@ def open_dataset(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[st
 
         formats = current_host().dataset_formats()
     candidates = list(formats.values() if isinstance(formats, Mapping) else formats)
+    if forced is not None:
+        named = {f.name: f for f in candidates}
+        if forced not in named:
+            raise UsageError(f"unknown --format {forced!r}; available: {', '.join(named)}")
+        return named[forced]
     for fmt in candidates:
         if fmt.detect(path):
-            return fmt.open(path)
+            return fmt
     names = ", ".join(f.name for f in candidates)
     raise DataError(f"{path}: not a dataset in any known format ({names}); expected e.g. an LMDB folder "
                     f"(data.mdb), a 'path<TAB>label' file / a folder with gt.txt, or an annotation file "
-                    f"(docs/datasets.md lists every format)")
+                    f"(docs/datasets.md lists every format); force one with --format NAME")
+
+
+def open_dataset(path: str | Path, formats: Iterable[DatasetFormat] | Mapping[str, DatasetFormat] | None = None,
+                 forced: str | None = None) -> SampleSource:
+    """Open ``path`` with the first of ``formats`` that recognises it (default: the dataset formats
+    of the current plugin host, :func:`strbench.plugin.host.current_host`: LMDB, folder/label
+    file and any a plugin registers), or with the format named ``forced``."""
+    return dataset_format(path, formats, forced).open(Path(path))
 
 
 @dataclass

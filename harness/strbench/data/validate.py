@@ -1,8 +1,10 @@
 """Check every sample of a dataset and report each problem by sample.
 
-LMDB: ``num-samples`` present and an integer, ``image-``/``label-`` keys for 1..num-samples,
+LMDB: ``num-samples`` present and a count, ``image-``/``label-`` keys for 1..num-samples,
 no extra samples beyond it, no unknown keys. Folder: every label line well-formed, image files
-present and not listed twice. Both: every image decodes, every label is UTF-8 and non-empty.
+present, inside the dataset root and not listed twice. Every format: every image decodes, every
+label is UTF-8, non-empty and free of control characters. The format is detected (or forced); a
+path no format recognises is an error.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from strbench.data.base import DatasetFormat
-from strbench.data.folder import find_label_file, parse_label_file
+from strbench.data.folder import FolderFormat, find_label_file, parse_label_file
 from strbench.data.lmdb_format import LmdbFormat, acquire_env, image_key, label_key, release_env
-from strbench.data.loader import decode_image, open_dataset
+from strbench.data.loader import dataset_format, decode_image, open_dataset
+from strbench.data.text import label_problem
 from strbench.errors import DataError, SampleError
 
 SAMPLE_KEY = re.compile(rb"^(image|label)-(\d{9})$")
@@ -48,6 +51,10 @@ def _check_label(report: ValidationReport, key: str, raw: bytes) -> None:
         return
     if not label:
         report.add(key, "empty label; add the transcription or drop the sample")
+        return
+    problem = label_problem(label)
+    if problem:
+        report.add(key, f"{problem}; fix the label and rebuild the LMDB")
 
 
 def _check_image(report: ValidationReport, key: str, data: bytes) -> None:
@@ -75,10 +82,14 @@ def _declared_count(report: ValidationReport, raw: bytes | None) -> int | None:
         report.add("num-samples", "key missing; not a clovaai LMDB (rebuild it with 'strbench data convert')")
         return None
     try:
-        return int(raw.decode("ascii").strip())
+        n = int(raw.decode("ascii").strip())
     except (UnicodeDecodeError, ValueError):
         report.add("num-samples", f"value {raw[:20]!r} is not an integer; rebuild the LMDB")
         return None
+    if n < 0:
+        report.add("num-samples", f"value {n} is a negative count; rebuild the LMDB")
+        return None
+    return n
 
 
 def validate_lmdb(path: Path, advance: Advance | None = None) -> ValidationReport:
@@ -144,11 +155,10 @@ def validate_folder(label_file: Path, advance: Advance | None = None) -> Validat
     return report
 
 
-def validate_source_samples(path: Path, formats: Mapping[str, DatasetFormat] | None,
-                            advance: Advance | None = None) -> ValidationReport:
+def validate_source_samples(path: Path, fmt: DatasetFormat, advance: Advance | None = None) -> ValidationReport:
     """Validate any other format through its sample source: every sample reads and decodes."""
-    source = open_dataset(path, formats)
-    report = ValidationReport(source.location, type(source).__name__, declared=len(source))
+    source = fmt.open(path)
+    report = ValidationReport(source.location, fmt.name, declared=len(source))
     try:
         for index in range(len(source)):
             report.checked += 1
@@ -167,10 +177,10 @@ def validate_source_samples(path: Path, formats: Mapping[str, DatasetFormat] | N
     return report
 
 
-def count_samples(path: Path) -> int:
+def count_samples(path: Path, formats: Mapping[str, DatasetFormat] | None = None, forced: str | None = None) -> int:
     """How many samples ``path`` declares (for progress totals); 0 when unknown."""
     try:
-        source = open_dataset(path)
+        source = open_dataset(path, formats, forced)
     except DataError:
         return 0
     n = len(source)
@@ -179,14 +189,18 @@ def count_samples(path: Path) -> int:
 
 
 def validate_path(path: Path, formats: Mapping[str, DatasetFormat] | None = None,
-                  advance: Advance | None = None) -> ValidationReport:
-    """Validate the dataset at ``path`` (LMDB, folder/label file, or another registered format)."""
+                  advance: Advance | None = None, forced: str | None = None) -> ValidationReport:
+    """Validate the dataset at ``path`` in its detected format (or the one named ``forced``): an
+    LMDB key by key, a ``path<TAB>label`` folder line by line, any other format sample by sample.
+    A path no format recognises is an error."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"dataset not found: {path}")
-    if LmdbFormat().detect(path):
+    fmt = dataset_format(path, formats, forced)
+    if type(fmt) is LmdbFormat:
         return validate_lmdb(path, advance)
-    label_file = find_label_file(path)
-    if label_file is not None:
-        return validate_folder(label_file, advance)
-    return validate_source_samples(path, formats, advance)
+    if type(fmt) is FolderFormat:
+        label_file = find_label_file(path)
+        if label_file is None:
+            fmt.open(path)  # raises the missing-label-file error
+        else:
+            return validate_folder(label_file, advance)
+    return validate_source_samples(path, fmt, advance)

@@ -81,7 +81,8 @@ def test_overfits_a_small_real_set_on_cpu(iiit5k: Path, tmp_path: Path) -> None:
     lines = (iiit5k / "gt.txt").read_text(encoding="utf-8").splitlines()[:8]
     samples = [line.split("\t", 1) for line in lines]
     label_file = tmp_path / "train.txt"
-    label_file.write_text("".join(f"{iiit5k / rel}\t{label}\n" for rel, label in samples), encoding="utf-8")
+    (tmp_path / "images").symlink_to(iiit5k.resolve() / "images", target_is_directory=True)
+    label_file.write_text("".join(f"{rel}\t{label}\n" for rel, label in samples), encoding="utf-8")
     config = {
         "train_data": [str(label_file)], "output_dir": str(tmp_path / "run"), "batch_size": 8, "epochs": 600,
         "lr": 2e-3, "lr_schedule": "piecewise", "lr_boundaries_epochs": [420], "lr_values": [2e-3, 4e-4],

@@ -24,8 +24,8 @@ def write_subset(folder: Path, dest: Path, count: int) -> Path:
     """A label file naming the first ``count`` samples of a real set (no image is copied)."""
     lines = (folder / "gt_cased.txt").read_text(encoding="utf-8").splitlines()[:count]
     label_file = dest / "train.txt"
-    label_file.write_text("".join(f"{folder / rel}\t{label}\n" for rel, label in (line.split("\t", 1) for line in lines)),
-                          encoding="utf-8")
+    (dest / "images").symlink_to(folder.resolve() / "images", target_is_directory=True)  # linked, not copied
+    label_file.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     return label_file
 
 
