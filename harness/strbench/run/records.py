@@ -87,11 +87,34 @@ def write_record(results_dir: Path, record: Record, predictions: Iterable[dict[s
     return path
 
 
+def _not_a_record(path: Path, raw: bytes) -> str | None:
+    """What ``path`` is instead of a record, when that is recognisable from its name or bytes."""
+    stem = next((path.name[: -len(end)] for end in (PREDICTIONS_SUFFIX, ".predictions.jsonl")
+                 if path.name.endswith(end)), None)
+    if stem is not None:
+        return f"{path} is a predictions file, not a record; give its record {path.with_name(stem + '.json')}"
+    if raw.startswith(b"\x1f\x8b"):
+        return (f"{path} is gzip-compressed data, not a record (a predictions file?); give the results/<id>.json "
+                f"record it belongs to")
+    return None
+
+
 def load_record_json(path: Path) -> dict[str, Any]:
-    """A record's JSON as written (the fields every reader needs checked)."""
+    """A record's JSON as written (the fields every reader needs checked). A file that is no record
+    (a predictions file, a binary or non-UTF-8 file, other JSON) is a :class:`DataError` naming it."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read record {path}: {exc}") from exc
+    other = _not_a_record(path, raw)
+    if other:
+        raise DataError(other)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DataError(f"cannot read record {path}: not UTF-8 text ({exc.reason} at byte {exc.start}); give a "
+                        f"results/<id>.json record") from None
+    except json.JSONDecodeError as exc:
         raise DataError(f"cannot read record {path}: {exc}") from exc
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise DataError(f"{path} is not a strbench record (schema {SCHEMA})")

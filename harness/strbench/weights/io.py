@@ -59,6 +59,9 @@ def load_weights(path: Path, device: str = "cpu") -> tuple[dict[str, torch.Tenso
         return _load_safetensors(path, device)
     if suffix in TORCH_SUFFIXES:
         return _load_torch(path, device), {}
+    if suffix == ".onnx":
+        raise DataError(f"{path} is an ONNX model, not a weights file: evaluate it with '--backend onnx --onnx-model "
+                        f"{path}' (with the weights it was exported from, or none), or give .safetensors weights")
     raise DataError(
         f"cannot read weights file {path}: unknown extension {path.suffix!r}; use a .safetensors file "
         f"(or a PyTorch {'/'.join(TORCH_SUFFIXES)} state dict), or convert foreign weights with "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import onnx
 
-from strbench import UsageError
+from strbench import DataError, UsageError
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,25 @@ def read_dict_file(path: Path) -> list[str]:
     return chars
 
 
+def unreadable_onnx(path: Path, problem: BaseException | str) -> DataError:
+    """The error for a file that is no usable ONNX model (random bytes, truncated, empty)."""
+    if isinstance(problem, BaseException):
+        text = str(problem).strip()
+        problem = f"{type(problem).__name__}: {text.splitlines()[0]}" if text else type(problem).__name__
+    size = path.stat().st_size if path.is_file() else 0
+    return DataError(f"{path} is not a usable ONNX model ({size} bytes; {problem}): the file is truncated, empty "
+                     f"or not an ONNX model; download or export it again")
+
+
 def read_onnx_charset(path: Path) -> list[str] | None:
-    """The ``character`` metadata entry of an ONNX file (newline separated), if it has one."""
-    model = onnx.load(str(path), load_external_data=False)
+    """The ``character`` metadata entry of an ONNX file (newline separated), if it has one; a file
+    that is no ONNX model is a :class:`strbench.DataError` naming it."""
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError, and whatever else a damaged file raises
+        raise unreadable_onnx(path, exc) from None
+    if not model.graph.node:
+        raise unreadable_onnx(path, "no graph in it")
     meta = {p.key: p.value for p in model.metadata_props}
     if "character" not in meta:
         return None

@@ -13,6 +13,7 @@ import onnxruntime as ort
 
 from strbench import Batch, InputSpec, Prediction, Recognizer, UsageError
 from strbench_ppocr_onnx.ctc import greedy_decode
+from strbench_ppocr_onnx.models import unreadable_onnx
 
 
 def providers_for(device: str) -> list[str]:
@@ -48,13 +49,24 @@ class PpocrRecognizer(Recognizer):
         self.input_spec = input_spec
         self.charset = "".join(self.classes[1:])
         self.device = device
-        self.session = ort.InferenceSession(str(model_path), providers=providers_for(device))
+        providers = providers_for(device)
+        try:
+            self.session = ort.InferenceSession(str(model_path), providers=providers)
+        except Exception as exc:  # ONNX Runtime's own error types: a damaged or foreign file
+            raise unreadable_onnx(Path(model_path), exc) from None
         self.input_name = self.session.get_inputs()[0].name
         self._check_classes()
 
     def _check_classes(self) -> None:
         probe = np.zeros((1, 3, self.input_spec.height, max(self.input_spec.min_canvas_width, 32)), np.float32)
-        num_classes = self.session.run(None, {self.input_name: probe})[0].shape[-1]
+        try:
+            num_classes = self.session.run(None, {self.input_name: probe})[0].shape[-1]
+        except Exception as exc:  # another kind of model: wrong input shape, type or rank
+            text = str(exc).strip()
+            raise UsageError(f"{self.model_path} is an ONNX model but not a PP-OCR recognition model (a 1x3x"
+                             f"{self.input_spec.height}xW image input fails: "
+                             f"{text.splitlines()[0] if text else type(exc).__name__}); give a PP-OCR rec "
+                             f".onnx file") from None
         if num_classes != len(self.classes):
             raise UsageError(f"{self.model_path}: the model predicts {num_classes} classes but its charset has "
                              f"{len(self.classes)} (with blank and space); give a model whose 'character' "
