@@ -27,7 +27,7 @@ def model_label(record: Record) -> str:
     if (record.runtime.backend, record.runtime.precision) != ("torch", "fp32"):
         label += f" ({record.runtime.backend} {record.runtime.precision})"
     if record.data.perturbation is not None:
-        label += f" [{record.data.perturbation.key}]"
+        label += f", perturbed {record.data.perturbation.key}"
     return label
 
 
