@@ -80,3 +80,35 @@ def test_user_errors_print_no_traceback_from_the_real_command(name: str, tmp_pat
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stderr.strip(), "no message"
     assert json.dumps(proc.stderr)  # printable
+
+
+def test_a_failed_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``data convert`` and ``data synth`` write into ``<dest>.partial``: a full disk or an interrupt
+    removes it, says so in one line, and leaves an existing destination as it was."""
+    import errno
+    from typing import cast
+
+    from generate import folder_set, good_image
+
+    from strbench.data import convert
+    from strbench.data.loader import open_dataset
+    from strbench.data.synth import Renderer, writer
+    from strbench.errors import DataError
+
+    def disk_full(*args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    source = open_dataset(folder_set(tmp_path / "data", [], {}))
+    monkeypatch.setattr(convert, "put_growing", disk_full)
+    with pytest.raises(DataError, match="No space left on device.*nothing was written"):
+        convert.write_lmdb(source, tmp_path / "out" / "db")
+    assert not (tmp_path / "out" / "db").exists() and not (tmp_path / "out" / "db.partial").exists()
+
+    class Interrupted:  # a render pool whose user presses Ctrl-C after the first sample
+        def samples(self, start: int, count: int):  # noqa: ANN201 - an iterator of (label, image)
+            yield "word", good_image(1)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        writer.write_synth_lmdb(tmp_path / "synth", cast(Renderer, None), 5, pool=cast(writer.RenderPool, Interrupted()))
+    assert not list(tmp_path.glob("synth*"))

@@ -523,8 +523,411 @@ WRITE_CASES = [
     Case("sixteen_bit_png_run", "handled", _sixteen_bit_run, ("IIIT5k_3000",), check=_same_predictions),
 ]
 
+# -- label hygiene: every format, every encoding --------------------------------------------------
+
+
+def dataset_args(folder: Path, path: Path, *extra: str) -> list[str]:
+    """``run`` of the dummy plugin on the custom set ``path`` (``--dataset``)."""
+    return [*PLUGIN, "run", "--plugin", "dummy", "--dataset", str(path), "--workers", "0", "--results-dir",
+            str(folder / "results"), *extra]
+
+
+def good_images(folder: Path, n: int = 3, extra: tuple[str, ...] = ()) -> list[str]:
+    """``folder/good1.png ..`` (default-set images) and ``extra`` names; returns the good names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(1, n + 1):
+        (folder / f"good{i}.png").write_bytes(good_image(i))
+    for i, name in enumerate(extra, start=n + 1):
+        (folder / name).write_bytes(good_image(i))
+    return [f"good{i}.png" for i in range(1, n + 1)]
+
+
+def jsonl_set(folder: Path, bad: dict) -> Path:
+    """An mmocr 0.x ``.jsonl`` annotation of three good rows and ``bad`` (its image exists)."""
+    root = folder / "mmocr"
+    names = good_images(root / "images", extra=("bad.png",))
+    rows = [{"filename": f"images/{n}", "text": f"word{i}"} for i, n in enumerate(names, start=1)]
+    rows.append({"filename": "images/bad.png", **bad})
+    (root / "test_label.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return root / "test_label.jsonl"
+
+
+def json_set(folder: Path, bad_text: object) -> Path:
+    """An mmocr 1.x ``textrecog_test.json`` of three good items and one whose text is ``bad_text``."""
+    root = folder / "mmocr1"
+    names = good_images(root / "images", extra=("bad.png",))
+    items = [{"img_path": f"images/{n}", "instances": [{"text": f"word{i}"}]} for i, n in enumerate(names, start=1)]
+    items.append({"img_path": "images/bad.png", "instances": [{"text": bad_text}]})
+    (root / "textrecog_test.json").write_text(json.dumps({"metainfo": {}, "data_list": items}), encoding="utf-8")
+    return root / "textrecog_test.json"
+
+
+def icdar_set(folder: Path, bad_line: str, encoding: str = "utf-8") -> Path:
+    """An ICDAR ``gt.txt`` (``word_1.png, "label"``) of three good lines and ``bad_line``."""
+    root = folder / "icdar"
+    names = good_images(root, extra=("bad.png",))
+    lines = [f'{n}, "word{i}"' for i, n in enumerate(names, start=1)] + ([bad_line] if bad_line else [])
+    (root / "gt.txt").write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return root / "gt.txt"
+
+
+def _rewrite(path: Path, change: Callable[[bytes], bytes]) -> Path:
+    path.write_bytes(change(path.read_bytes()))
+    return path
+
+
+def _labels_read(expected: dict[str, str]) -> Callable[[Path], None]:
+    """A check: the run's record scored these (key -> label) exactly, nothing skipped."""
+    def check(folder: Path) -> None:
+        import gzip
+
+        record = record_of(folder)
+        rows = [json.loads(line) for line in gzip.open(folder / "results" / record["predictions"]["file"], "rt")]
+        assert not any("skip" in row for row in rows), rows
+        got = {row["key"]: row["label"] for row in rows}
+        assert got == expected, got
+
+    return check
+
+
+GOOD_LABELS = {f"images/good{i}.png": f"word{i}" for i in range(1, 4)}
+
+
+def _utf16_folder(folder: Path, big_endian: bool) -> list[str]:
+    """The suite folder's gt.txt re-saved as UTF-16 with a byte-order mark (and a non-ASCII label)."""
+    import codecs
+
+    gt = folder_set(folder / "data", ["images/x.png\twörd".encode()], {"x.png": good_image(6)}) / "gt.txt"
+    bom, codec = (codecs.BOM_UTF16_BE, "utf-16-be") if big_endian else (codecs.BOM_UTF16_LE, "utf-16-le")
+    _rewrite(gt, lambda data: bom + data.decode("utf-8").encode(codec))
+    return run_args(folder)
+
+
+LABEL_CASES = [
+    _skip_case("label_with_a_second_tab", [b"images/x.png\tentrance\texit"], {"x.png": good_image(6)},
+               "label 'entrance\\texit' holds a tab (U+0009)", extra=("second tab",)),
+    _skip_case("label_with_nul", [b"images/x.png\tok\x00x"], {"x.png": good_image(6)}, "holds a NUL (U+0000)"),
+    _skip_case("label_with_escape_sequence", [b"images/x.png\tred\x1b[31m"], {"x.png": good_image(6)},
+               "holds an escape (U+001B)"),
+    _skip_case("label_with_lone_carriage_return", [b"images/x.png\tab\rcd"], {"x.png": good_image(6)},
+               "holds a carriage return (U+000D)"),
+    _skip_case("label_with_c1_next_line", ["images/x.png\tab\u0085cd".encode()], {"x.png": good_image(6)},
+               "control character (U+0085)"),
+    Case("label_file_utf16_le_with_bom", "handled", lambda f: _utf16_folder(f, big_endian=False),
+         ("IIIT5k_3000",), check=_labels_read({**GOOD_LABELS, "images/x.png": "wörd"})),
+    Case("label_file_utf16_be_with_bom", "handled", lambda f: _utf16_folder(f, big_endian=True),
+         ("IIIT5k_3000",), check=_labels_read({**GOOD_LABELS, "images/x.png": "wörd"})),
+    Case("label_file_utf16_without_bom", "error",
+         lambda f: (_rewrite(folder_set(f / "data", [], {}) / "gt.txt", lambda d: d.decode().encode("utf-16-le")),
+                    run_args(f))[1], ("gt.txt looks like UTF-16 without a byte-order mark", "re-save it as UTF-8")),
+    Case("label_file_bom_and_crlf", "handled",
+         lambda f: (_rewrite(folder_set(f / "data", [], {}) / "gt.txt",
+                             lambda d: b"\xef\xbb\xbf" + d.replace(b"\n", b"\r\n")), run_args(f))[1],
+         ("IIIT5k_3000",), check=_labels_read(GOOD_LABELS)),
+    Case("label_file_cr_only_line_endings", "handled",
+         lambda f: (_rewrite(folder_set(f / "data", [], {}) / "gt.txt", lambda d: d.replace(b"\n", b"\r")),
+                    run_args(f))[1], ("IIIT5k_3000",), check=_labels_read(GOOD_LABELS)),
+    Case("icdar_gt_in_utf16_with_bom", "handled",
+         lambda f: dataset_args(f, icdar_set(f, 'bad.png, "wörd"', encoding="utf-16")), ("icdar",),
+         check=_labels_read({"good1.png": "word1", "good2.png": "word2", "good3.png": "word3", "bad.png": "wörd"})),
+    Case("icdar_label_with_a_tab", "skip", lambda f: dataset_args(f, icdar_set(f, 'bad.png, "a\tb"')),
+         ("1 sample(s) skipped",), skipped=1, skip_reason="label 'a\\tb' holds a tab (U+0009)"),
+    Case("mmocr_jsonl_text_null", "skip", lambda f: dataset_args(f, jsonl_set(f, {"text": None})),
+         ("1 sample(s) skipped",), skipped=1, skip_reason="'text' is null, not a string"),
+    Case("mmocr_jsonl_text_a_number", "skip", lambda f: dataset_args(f, jsonl_set(f, {"text": 123})),
+         ("1 sample(s) skipped",), skipped=1, skip_reason="'text' is a number (123), not a string"),
+    Case("mmocr_jsonl_text_with_a_tab", "skip", lambda f: dataset_args(f, jsonl_set(f, {"text": "a\tb"})),
+         ("1 sample(s) skipped",), skipped=1, skip_reason="holds a tab (U+0009)"),
+    Case("mmocr_json_instance_text_null", "skip", lambda f: dataset_args(f, json_set(f, None)),
+         ("1 sample(s) skipped",), skipped=1, skip_reason="'text' is null, not a string"),
+    Case("mmocr_jsonl_null_text_not_in_inspect_charset", "handled",
+         lambda f: ["data", "inspect", str(jsonl_set(f, {"text": None}))],
+         ("'text' is null", "charset: '123dorw'")),
+    Case("lmdb_label_with_a_line_feed", "skip",
+         lambda f: (lmdb_set(f / "data", {**clovaai(4), b"label-000000004": b"two\nlines"}), run_args(f))[1],
+         ("1 sample(s) skipped",), skipped=1, skip_reason="holds a line feed (U+000A)"),
+    Case("lmdb_label_with_a_tab_validate", "handled",
+         lambda f: ["data", "validate", str(lmdb_set(f / "data", {**clovaai(3), b"label-000000002": b"a\tb"}))],
+         ("000000002", "holds a tab (U+0009)", "1 problem(s)"), exit_code=1),
+]
+
+
+# -- format detection -----------------------------------------------------------------------------
+
+
+def _blob(folder: Path, name: str = "blob.dat") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(np.random.default_rng(1).integers(0, 256, 20_000, dtype=np.uint8).tobytes())
+    return folder / name
+
+
+def _mmocr_list(folder: Path) -> Path:
+    """mmocr 0.x 'path label' lines in a file whose name no format recognises (``words.list``)."""
+    names = good_images(folder / "set" / "images")
+    path = folder / "set" / "words.list"
+    path.write_text("".join(f"images/{n} word{i}\n" for i, n in enumerate(names, start=1)), encoding="utf-8")
+    return path
+
+
+def _paddle_first_missing(folder: Path) -> Path:
+    """PaddleOCR layout (labels/ beside test/ below the data dir) whose first listed image is missing."""
+    data_dir = folder / "train_data" / "rec"
+    names = good_images(data_dir / "test")
+    label_file = data_dir / "labels" / "rec_gt_test.txt"
+    label_file.parent.mkdir(parents=True)
+    lines = ["test/gone.png\tgone"] + [f"test/{n}\tword{i}" for i, n in enumerate(names, start=1)]
+    label_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return label_file
+
+
+NO_FORMAT = "not a dataset in any known format"
+
+DETECTION_CASES = [
+    Case("dataset_random_binary_file", "error", lambda f: dataset_args(f, _blob(f)),
+         (NO_FORMAT, "blob.dat", "--format")),
+    Case("dataset_json_that_is_no_annotation", "error",
+         lambda f: (f.mkdir(parents=True, exist_ok=True), (f / "meta.json").write_text('{"foo": 1}\n'),
+                    dataset_args(f, f / "meta.json"))[2], (NO_FORMAT, "meta.json")),
+    Case("validate_random_binary_file", "error", lambda f: ["data", "validate", str(_blob(f))], (NO_FORMAT,)),
+    Case("validate_mmocr_jsonl_in_its_own_format", "handled",
+         lambda f: ["data", "validate", str(jsonl_set(f, {"text": "word4"}))],
+         ("(mmocr-jsonl): 4 samples checked", "clean")),
+    Case("validate_undetectable_file", "error", lambda f: ["data", "validate", str(_mmocr_list(f))],
+         (NO_FORMAT, "force one with --format NAME")),
+    Case("validate_format_forced", "handled",
+         lambda f: ["data", "validate", str(_mmocr_list(f)), "--format", "mmocr-txt"],
+         ("(mmocr-txt): 3 samples checked", "clean")),
+    Case("inspect_format_forced", "handled",
+         lambda f: ["data", "inspect", str(_mmocr_list(f)), "--format", "mmocr-txt", "--json"], ('"samples": 3',)),
+    Case("validate_unknown_format_name", "error",
+         lambda f: ["data", "validate", str(_mmocr_list(f)), "--format", "nope"],
+         ("unknown --format 'nope'", "mmocr-txt")),
+    Case("paddle_root_found_although_the_first_image_is_missing", "skip",
+         lambda f: dataset_args(f, _paddle_first_missing(f)), ("1 sample(s) skipped",), skipped=1,
+         skip_reason="image file missing"),
+]
+
+
+# -- dataset confinement --------------------------------------------------------------------------
+
+
+def _outside_image(folder: Path) -> Path:
+    """An image outside the suite folder (next to it, in ``data/``)."""
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    (folder / "data" / "outside.png").write_bytes(good_image(7))
+    return folder / "data" / "outside.png"
+
+
+def _loop(folder: Path) -> list[str]:
+    root = folder_set(folder / "data", [b"images/loop.png\tloop"], {})
+    (root / "images" / "loop.png").symlink_to("loop.png")
+    return run_args(folder)
+
+
+def _lmdb_tree_loop(folder: Path) -> list[str]:
+    root = folder / "tree"
+    lmdb_set(root / "test", clovaai(3))
+    (root / "test" / "again").symlink_to(root, target_is_directory=True)  # a loop back to the root
+    return dataset_args(folder, root)
+
+
+def _one_dataset(folder: Path) -> None:
+    names = [d["name"] for d in record_of(folder)["datasets"]]
+    assert names == ["tree/test/IIIT5k_3000"], names
+
+
+def _split_file(folder: Path, edit: bool) -> list[str]:
+    """A label file listing images of another folder by ``../`` paths, with a split.json recording
+    its SHA-256 (as 'strbench data holdout' writes them); ``edit`` changes it afterwards."""
+    import hashlib
+
+    names = good_images(folder / "crops" / "images")
+    out = folder / "split"
+    data = "".join(f"../crops/images/{n}\tword{i}\n" for i, n in enumerate(names, start=1)).encode()
+    (folder / "split").mkdir()
+    (out / "split.json").write_text(json.dumps({"kind": "strbench holdout split", "outputs": {
+        "train.txt": {"samples": 3, "sha256": hashlib.sha256(data).hexdigest()}}}), encoding="utf-8")
+    if edit:  # three images of its own folder and one of the source folder: no longer what was written
+        own = good_images(out / "images")
+        data = "".join(f"images/{n}\tword{i}\n" for i, n in enumerate(own, start=1)).encode()
+        data += f"../crops/images/{names[0]}\tadded\n".encode()
+    (out / "train.txt").write_bytes(data)
+    return dataset_args(folder, out / "train.txt")
+
+
+def _rooted_escape(folder: Path) -> list[str]:
+    data_dir = folder / "pp"
+    names = good_images(data_dir / "test")
+    _outside_image(folder)
+    label_file = data_dir / "labels" / "rec_gt_test.txt"
+    label_file.parent.mkdir(parents=True)
+    lines = [f"test/{n}\tword{i}" for i, n in enumerate(names, start=1)] + ["../data/outside.png\tescape"]
+    label_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dataset_args(folder, label_file, "--dataset-root", str(data_dir))
+
+
+LEAVES = "leaves the dataset root"
+
+CONFINEMENT_CASES = [
+    Case("image_path_leaves_the_root", "skip",
+         lambda f: (_outside_image(f), folder_set(f / "data", [b"../outside.png\tout"], {}), run_args(f))[2],
+         ("1 sample(s) skipped",), skipped=1, skip_reason=f"image path '../outside.png' {LEAVES}"),
+    Case("image_path_absolute", "skip",
+         lambda f: (folder_set(f / "data", [f"{_outside_image(f)}\tabs".encode()], {}), run_args(f))[1],
+         ("1 sample(s) skipped",), skipped=1, skip_reason="absolute image path"),
+    Case("image_path_leaves_the_dataset_root_option", "skip", _rooted_escape, ("1 sample(s) skipped",),
+         skipped=1, skip_reason=LEAVES),
+    Case("icdar_image_path_absolute", "skip",
+         lambda f: dataset_args(f, icdar_set(f, f'{_outside_image(f)}, "abs"')), ("1 sample(s) skipped",),
+         skipped=1, skip_reason="absolute image path"),
+    Case("image_symlink_loop", "skip", _loop, ("1 sample(s) skipped",), skipped=1,
+         skip_reason="is a symbolic-link loop"),
+    Case("lmdb_tree_symlink_loop_read_once", "handled", _lmdb_tree_loop,
+         ("1 folder(s) skipped: symbolic links to folders already read",), check=_one_dataset),
+    Case("holdout_split_label_file_reads_its_sources", "handled", lambda f: _split_file(f, edit=False),
+         ("train (custom",), check=_labels_read({f"../crops/images/good{i}.png": f"word{i}" for i in range(1, 4)})),
+    Case("edited_holdout_split_label_file_is_confined", "skip", lambda f: _split_file(f, edit=True),
+         ("1 sample(s) skipped",), skipped=1, skip_reason="no longer matches the checksum in split.json"),
+]
+
+
+# -- output locations of the writing commands, checked before any work ------------------------------
+
+
+def _nonempty(folder: Path) -> Path:
+    _file_at(folder / "busy", "notes.txt")
+    return folder / "busy"
+
+
+def _convert(folder: Path, dest: Path) -> list[str]:
+    folder_set(folder / "data", [], {})
+    return ["data", "convert", str(folder / "data" / "IIIT5K_3000"), str(dest)]
+
+
+def _nothing_partial(folder: Path) -> None:
+    left = [str(p) for p in folder.rglob("*.partial")]
+    assert not left, f"half-written output left: {left}"
+
+
+def _busy_untouched(folder: Path) -> None:
+    assert sorted(p.name for p in (folder / "busy").iterdir()) == ["notes.txt"]
+    _nothing_partial(folder)
+
+
+def _nothing_exported(folder: Path) -> None:
+    assert not (folder / "m.onnx").exists(), "a model was exported without its check"
+
+
+SYNTH = ("data", "synth")
+
+WRITER_CASES = [
+    Case("convert_dest_below_a_file", "error", lambda f: _convert(f, _file_at(f) / "db"),
+         ("DEST", "which is a file, not a folder"), check=_nothing_partial),
+    Case("convert_dest_not_writable", "error", lambda f: _convert(f, Path("/proc/strbench-db")),
+         ("DEST /proc/strbench-db is not writable",)),
+    Case("convert_dest_non_empty_folder", "error", lambda f: _convert(f, _nonempty(f)),
+         ("DEST", "is a non-empty folder that does not hold an LMDB", "notes.txt"), check=_busy_untouched),
+    Case("synth_out_below_a_file", "error", lambda f: [*SYNTH, str(_file_at(f) / "s"), "--count", "10"],
+         ("OUT", "which is a file, not a folder"), check=_nothing_partial),
+    Case("synth_out_not_writable", "error", lambda f: [*SYNTH, "/proc/strbench-synth", "--count", "10"],
+         ("OUT /proc/strbench-synth is not writable",)),
+    Case("synth_out_non_empty_folder", "error", lambda f: [*SYNTH, str(_nonempty(f)), "--count", "10"],
+         ("is a non-empty folder that does not hold an LMDB",), check=_busy_untouched),
+    Case("synth_count_larger_than_the_disk", "error",
+         lambda f: [*SYNTH, str(f / "huge"), "--count", str(10**13), "--format", "png"],
+         ("--count 10,000,000,000,000 images", "at least 448 bytes each", "are free on its disk",
+          "lower the count or free space"), check=_nothing_partial),
+    Case("export_check_data_unreadable", "error",
+         lambda f: (folder_set(f / "data", [b"images/gone.png\tgone"], {}, good=0),
+                    ["-p", "strbench_rare.plugin", "export", "--plugin", "rare", "-o", str(f / "m.onnx"),
+                     "--check-data", str(f / "data" / "IIIT5K_3000")])[1],
+         ("--check-data", "none of its first 1 samples can be read", "image file missing", "nothing was exported"),
+         check=_nothing_exported),
+    Case("export_check_data_random_file", "error",
+         lambda f: ["-p", "strbench_rare.plugin", "export", "--plugin", "rare", "-o", str(f / "m.onnx"),
+                    "--check-data", str(_blob(f))], (NO_FORMAT,)),
+]
+
+
+def _holdout_source(folder: Path) -> Path:
+    return folder_set(folder / "data", [], {})
+
+
+HOLDOUT_CASES = [
+    Case("holdout_out_is_a_file", "error",
+         lambda f: ["data", "holdout", str(_holdout_source(f)), "--out", str(_file_at(f))],
+         ("--out", "is a file, not a folder")),
+    Case("holdout_out_not_writable", "error",
+         lambda f: ["data", "holdout", str(_holdout_source(f)), "--out", "/proc/strbench-split"],
+         ("--out /proc/strbench-split is not writable",)),
+    Case("holdout_out_non_empty_folder", "error",
+         lambda f: ["data", "holdout", str(_holdout_source(f)), "--out", str(_nonempty(f))],
+         ("is a non-empty folder that does not hold a holdout split",), check=_busy_untouched),
+]
+
+
+# -- reading anything -----------------------------------------------------------------------------
+
+
+def _onnx_model(folder: Path, name: str, cut: float | None = None) -> Path:
+    """A small valid ONNX model (one Identity node; not a text recognizer), or its first ``cut`` part."""
+    from onnx import TensorProto, helper
+
+    tensor = helper.make_tensor_value_info
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                              [tensor("x", TensorProto.FLOAT, [None])], [tensor("y", TensorProto.FLOAT, [None])])
+    data = helper.make_model(graph).SerializeToString()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data if cut is None else data[: int(len(data) * cut)])
+    return folder / name
+
+
+PPOCR = ("-p", "strbench_ppocr_onnx.plugin", "run", "--plugin", "ppocr-onnx", "--limit", "3", "--workers", "0")
+NOT_ONNX = "is not a usable ONNX model"
+
+
+def _predictions_file(folder: Path) -> list[str]:
+    record = _good_run(folder)
+    predictions = record.parent / json.loads(record.read_text(encoding="utf-8"))["predictions"]["file"]
+    return ["rescore", str(predictions), "--protocol", "cased62"]
+
+
+READ_CASES = [
+    Case("rescore_given_a_predictions_file", "error", _predictions_file,
+         ("is a predictions file, not a record", "give its record")),
+    Case("rescore_given_random_bytes", "error",
+         lambda f: ["rescore", str(_blob(f, "r.json")), "--protocol", "cased62"],
+         ("cannot read record", "r.json", "not UTF-8 text")),
+    Case("lmdb_num_samples_negative", "error",
+         lambda f: (lmdb_set(f / "data", clovaai(3, num=b"-3")), run_args(f))[1],
+         ("'num-samples' is -3, a negative count", "rebuild the LMDB")),
+    Case("lmdb_num_samples_negative_validate", "handled",
+         lambda f: ["data", "validate", str(lmdb_set(f / "data", clovaai(3, num=b"-3")))],
+         ("num-samples", "is a negative count"), exit_code=1),
+    Case("lmdb_num_samples_not_a_number_inspect", "error",
+         lambda f: ["data", "inspect", str(lmdb_set(f / "data", clovaai(3, num=b"3.5")))],
+         ("'num-samples' is b'3.5', not an integer",)),
+    Case("onnx_weights_random_bytes", "error",
+         lambda f: [*PPOCR, "--weights", str(_blob(f, "m.onnx")), "--results-dir", str(f / "r")],
+         ("m.onnx", NOT_ONNX, "DecodeError")),
+    Case("onnx_weights_truncated", "error",
+         lambda f: [*PPOCR, "--weights", str(_onnx_model(f, "cut.onnx", 0.5)), "--results-dir", str(f / "r")],
+         ("cut.onnx", NOT_ONNX)),
+    Case("onnx_weights_empty_file", "error",
+         lambda f: [*PPOCR, "--weights", str(_onnx_model(f, "empty.onnx", 0.0)), "--results-dir", str(f / "r")],
+         ("empty.onnx", NOT_ONNX, "0 bytes")),
+    Case("onnx_weights_of_another_model", "error",
+         lambda f: [*PPOCR, "--weights", str(_onnx_model(f, "other.onnx")), "--results-dir", str(f / "r")],
+         ("other.onnx is an ONNX model but not a PP-OCR recognition model",)),
+    Case("onnx_file_as_torch_weights", "error",
+         lambda f: ["-p", "strbench_rare.plugin", "run", "--plugin", "rare", "--weights",
+                    str(_onnx_model(f, "model.onnx")), "--limit", "3", "--workers", "0", "--results-dir",
+                    str(f / "r")], ("is an ONNX model, not a weights file", "--backend onnx --onnx-model")),
+]
+
 CASES: list[Case] = [*LMDB_CASES, *MODE_CASES, *SKIP_CASES, *OPTION_CASES, *OUTPUT_CASES, *RECORD_CASES,
-                     *WRITE_CASES]
+                     *WRITE_CASES, *LABEL_CASES, *DETECTION_CASES, *CONFINEMENT_CASES, *WRITER_CASES, *HOLDOUT_CASES,
+                     *READ_CASES]
 
 
 def main(argv: list[str]) -> int:
