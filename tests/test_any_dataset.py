@@ -112,7 +112,7 @@ def test_run_combines_a_suite_with_a_custom_set_and_leaderboard_keeps_them_apart
     cute, mine = record["datasets"]
     assert cute["status"] == "count mismatch" and "custom" not in cute
     assert mine["custom"] is True
-    assert run_cli("leaderboard", "--results-dir", str(results), "--format", "markdown") == 0
+    assert run_cli("leaderboard", "--results-dir", str(results), "--format", "markdown", "--include-untrained") == 0
     board = capsys.readouterr().out
     header = board.splitlines()[0]
     assert "CUTE80_288 (6 of 288!)" in header
