@@ -62,7 +62,7 @@ def speed_accuracy_png(points: Sequence[Point], device: str, protocol: str, grou
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(3.9, 4.6), dpi=190) if narrow else Figure(figsize=(8, 4.8), dpi=120)
+    fig = Figure(figsize=(3.4, 4.1), dpi=220) if narrow else Figure(figsize=(8, 4.8), dpi=120)
     ax = fig.subplots()
     labels = []
     front = pareto_front(points)
@@ -73,24 +73,25 @@ def speed_accuracy_png(points: Sequence[Point], device: str, protocol: str, grou
                     lw=1, color="tab:red" if id(row) in on_front else "tab:blue", zorder=3)
         labels.append((speed, acc, point_label(row, names)))
     ax.plot([p[1] for p in front], [p[2] for p in front], color="tab:red", lw=1, ls="--", zorder=2,
-            label="Pareto front: nothing both faster and more accurate")
+            label="Pareto front" if narrow else "Pareto front: nothing both faster and more accurate")
     plain_log_axis(ax)
     ax.set_xlabel("images/s at the best batch size" + ("" if narrow else " (forward + decode; log scale)"),
-                  fontsize=7 if narrow else None)
-    ax.set_ylabel(f"word accuracy %, {group} weighted ({protocol})", fontsize=7 if narrow else None)
+                  fontsize=7.5 if narrow else None)
+    ax.set_ylabel(f"word accuracy %, {group} weighted" + ("" if narrow else f" ({protocol})"),
+                  fontsize=7.5 if narrow else None)
     if narrow:
-        ax.tick_params(labelsize=6.5)
+        ax.tick_params(labelsize=7)
     ax.grid(True, which="major", alpha=0.3)
     ax.margins(x=0.25 if narrow else 0.18, y=0.2 if narrow else 0.12)
-    ax.legend(fontsize=6 if narrow else 7, loc="upper right")  # above the Pareto front: usually empty
+    ax.legend(fontsize=6.5 if narrow else 7, loc="upper right")  # above the Pareto front: usually empty
     notes = ["bars: 95% interval" + ("" if narrow else " of the accuracy")]
     if any(row.contended for row, _, _ in points):
         notes.append("triangles: measured under CPU contention")
     if left_out:
         notes.append(f"{left_out} untrained {'row' if left_out == 1 else 'rows'} not plotted")
-    fig.text(0.01, 0.01, "; ".join(notes), fontsize=6 if narrow else 7, color="#555")
+    fig.text(0.01, 0.01, "; ".join(notes), fontsize=6.5 if narrow else 7, color="#555")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    place_labels(fig, ax, labels, fontsize=6 if narrow else 7.5)
+    place_labels(fig, ax, labels, fontsize=7 if narrow else 7.5)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
