@@ -72,6 +72,7 @@ def test_piped_run_says_it_loads_the_model_and_logs_each_version_once(dummy, tmp
     assert "\x1b[" not in err  # no cursor movement in a log
     bars = [line for line in err.splitlines() if "ETA" in line]
     assert len(bars) == 1 and bars[0].startswith("SVT_647") and "6/6" in bars[0] and "img/s" in bars[0]
+    assert len(bars[0]) <= 80  # a log line, not a terminal-wide bar
 
 
 def test_quiet_run_shows_no_phase_and_no_bar(dummy, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

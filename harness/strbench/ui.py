@@ -84,7 +84,9 @@ def progress(*, rate_unit: str | None = None, terminal_only: bool = False, trans
     disable = _state["quiet"] or (terminal_only and not err_console.is_terminal)
     if not disable:
         _pause_status()
-    columns: list[Any] = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]
+    # a log (not a terminal) gets the final state once: a short bar keeps its lines within 80 columns
+    bar = BarColumn(bar_width=40 if err_console.is_terminal else 20)
+    columns: list[Any] = [TextColumn("[bold]{task.description}"), bar, MofNCompleteColumn()]
     if rate_unit is not None:
         columns.append(RateColumn(rate_unit))
     columns += [TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
