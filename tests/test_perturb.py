@@ -99,6 +99,7 @@ def test_parse_specs() -> None:
             parse_perturbation(bad)
     assert tag_with("", "jpeg:1") == "jpeg-1" and tag_with("mine", "jpeg:1") == "mine_jpeg-1"
     assert tag_with("mine", None) == "mine"
+    assert tag_with("mine_jpeg-1", "jpeg:1") == "mine_jpeg-1" and tag_with("jpeg-1", "jpeg:1") == "jpeg-1"
 
 
 def loaded(source: SampleSource, perturb: Perturbation, batch_size: int, indices: list[int],

@@ -200,9 +200,12 @@ def perturbation_arg(text: str) -> str:
 
 
 def tag_with(tag: str, spec: str | None) -> str:
-    """A record id's tag with the perturbation's ``name-severity`` appended (``tag`` unchanged when clean)."""
+    """A record id's tag with the perturbation's ``name-severity`` appended (``tag`` unchanged when clean
+    or when it already ends with it, as a record's stored tag does when its command is repeated)."""
     perturbation = parse_perturbation(spec)
-    return "_".join(t for t in (tag, perturbation.tag if perturbation else "") if t)
+    if perturbation is None or tag == perturbation.tag or tag.endswith(f"_{perturbation.tag}"):
+        return tag
+    return "_".join(t for t in (tag, perturbation.tag) if t)
 
 
 PERTURB_HELP = ("evaluate under a controlled corruption, applied after decoding and before the model's "
