@@ -74,13 +74,14 @@ def test_folder_and_lmdb_give_identical_records_and_a_leaderboard(data_root, ins
     assert rescored[0].rescored_from is not None and rescored[0].rescored_from.id == folder_rec.id
 
     capsys.readouterr()
-    run_cli("leaderboard", "--results-dir", str(results), "--format", "markdown")
+    run_cli("leaderboard", "--results-dir", str(results), "--format", "markdown", "--include-untrained")
     md = capsys.readouterr().out
     assert "| dummy" in md and "IIIT5k_3000" in md and "CUTE80_288" in md and "cased62@2" in md
     html_path = tmp_path / "board.html"
-    run_cli("leaderboard", "--results-dir", str(results), "--format", "html", "-o", str(html_path))
+    run_cli("leaderboard", "--results-dir", str(results), "--format", "html", "-o", str(html_path), "--include-untrained")
     assert "<table>" in html_path.read_text()
-    run_cli("leaderboard", "--results-dir", str(results), "--format", "csv", "-o", str(tmp_path / "b.csv"))
+    run_cli("leaderboard", "--results-dir", str(results), "--format", "csv", "-o", str(tmp_path / "b.csv"),
+            "--include-untrained")
     assert (tmp_path / "b.csv").read_text().startswith("algorithm,variant")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_gpu_check_dry_run_writes_every_record(tmp_path: Path) -> None:
     out = tmp_path / "gpu"
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # the script's python and strbench are the ones running these tests (a virtual environment need not be active)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHON": sys.executable,
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = subprocess.run([str(REPO / "benchmarks" / "gpu_check.sh"), "--dry-run", "--out", str(out)], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
