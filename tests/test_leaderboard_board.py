@@ -232,3 +232,31 @@ def test_terminal_left_out_list_is_one_counted_line(tmp_path: Path, capsys: pyte
     assert "2026-01-02T00:00:00" not in err
     assert main(["leaderboard", "--results-dir", str(tmp_path), "--verbose"]) == 0
     assert "2026-01-02T00:00:00: less complete" in capsys.readouterr().err
+
+
+def test_perturbed_records_never_join_the_clean_board(tmp_path: Path) -> None:
+    save(tmp_path, record("2026-01-01T00:00:00"))
+    blurred = record("2026-02-01T00:00:00", right={**RIGHT, "IIIT5k_3000": 10})
+    blurred["data"]["perturbation"] = {"name": "blur", "severity": 3, "seed": 0}
+    save(tmp_path, blurred)
+    for options in ({}, {"include_subsets": True, "include_partial": True, "include_untrained": True}):
+        board = lb.collect(tmp_path, **options)
+        assert [r.record_id for r in board.rows] == ["2026-01-01T00:00:00"]
+        assert any(e.record == "2026-02-01T00:00:00" and "perturbed input (blur:3)" in e.reason
+                   for e in board.excluded)
+
+
+def test_calibration_columns_show_figures_or_say_not_informative(tmp_path: Path) -> None:
+    good = record("2026-01-01T00:00:00")
+    good["calibration"] = {"groups": {"benchmark": {"informative": True, "ece": 7.5, "e_aurc": 1.25}}}
+    flat = record("2026-01-02T00:00:00", variant="flat")
+    flat["calibration"] = {"groups": {"benchmark": {"informative": False, "reason": "constant confidence"}}}
+    save(tmp_path, good)
+    save(tmp_path, flat)
+    rows = {r.variant: r for r in lb.collect_rows(tmp_path)}
+    header, cells = lb.table(list(rows.values()), calibration=True)
+    by_variant = {c[header.index("variant")]: c for c in cells}
+    assert by_variant["v"][header.index(lb.ECE)] == "7.50" and by_variant["v"][header.index(lb.E_AURC)] == "1.25"
+    assert by_variant["flat"][header.index(lb.ECE)] == "n/i" and rows["flat"].ece is None
+    assert lb.ECE not in lb.table(list(rows.values()))[0]  # only when asked for
+    assert any("n/i" in n for n in lb.notes(list(rows.values()), lb.DEFAULT_GROUP, calibration=True))

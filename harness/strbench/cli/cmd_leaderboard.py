@@ -48,6 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--perf-device", default=None, metavar="DEVICE",
                    help="speed columns measured on this device only (cpu, cuda); default: the newest of any")
     p.add_argument("--ci", action="store_true", help="show 95%% intervals in terminal and markdown cells")
+    p.add_argument("--calibration", action="store_true",
+                   help="add the group's confidence calibration columns (ECE, E-AURC; 'n/i': not informative)")
     p.add_argument("--aggregate", action="store_true",
                    help="one row per model and protocol over all its runs: mean ± std and the run count")
     p.add_argument("--significance", action="store_true",
@@ -169,13 +171,15 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         if fmt == "terminal" and not args.output:
             return 0
     if fmt == "terminal":
-        print_terminal(rows, args.group, layout, [*lb.notes(rows, args.group, layout, compact=not args.wide), *extra],
-                       references, wide=args.wide, ci=args.ci)
+        board_notes = lb.notes(rows, args.group, layout, compact=not args.wide, calibration=args.calibration)
+        print_terminal(rows, args.group, layout, [*board_notes, *extra], references, wide=args.wide, ci=args.ci,
+                       calibration=args.calibration)
         return 0
-    text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra, layout, references, args.ci),
+    cal = args.calibration
+    text = {"markdown": lambda: lb.to_markdown(rows, args.group, extra, layout, references, args.ci, cal),
             "readme": lambda: lb.readme_table(rows, args.group, layout, args.full_table),
-            "html": lambda: lb.to_html(rows, args.group, plot_png, extra, layout, references),
-            "csv": lambda: lb.to_csv(rows, args.group, layout),
+            "html": lambda: lb.to_html(rows, args.group, plot_png, extra, layout, references, cal),
+            "csv": lambda: lb.to_csv(rows, args.group, layout, cal),
             "json": lambda: board_json(board, args.group, [*lb.notes(rows, args.group, layout), *extra])}[fmt]()
     if args.output:
         atomic_write_bytes(args.output, text.encode("utf-8"))
@@ -197,19 +201,24 @@ COMPACT_MAX_WIDTHS = {1: 14, 2: 16, 3: 33}  # name columns fold beyond these (on
 
 
 def print_terminal(rows: list[lb.Row], group: str, layout: lb.Layout, notes: list[str],
-                   references: list[lb.ReferenceRow], *, wide: bool, ci: bool = False) -> None:
+                   references: list[lb.ReferenceRow], *, wide: bool, ci: bool = False,
+                   calibration: bool = False) -> None:
     """The compact view (fits 100 columns) or, with ``wide``, every column; the compact view's
     notes are wrapped between words (never inside a name, path or URL) to the terminal's width,
     or to 100 columns when piped."""
-    tables = [("strbench leaderboard", *lb.table(rows, group, layout, ci))] if wide else [
-        (f"protocol {protocol}" + (" (--wide: every column)" if i == 0 else ""), *lb.compact_table(part, group, ci))
+    tables = [("strbench leaderboard", *lb.table(rows, group, layout, ci, calibration))] if wide else [
+        (f"protocol {protocol}" + (" (--wide: every column)" if i == 0 else ""),
+         *lb.compact_table(part, group, ci, calibration))
         for i, (protocol, part) in enumerate(lb.by_protocol(rows))]
     names = lb.NAME_COLUMNS if wide else 4
     for title, header, cells in tables:
         table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
         for i, col in enumerate(header):
+            limit = COMPACT_MAX_WIDTHS.get(i)
+            if calibration and limit and i == 3:
+                limit -= 11 if ci else 3  # room for the two calibration columns
             table.add_column(col, overflow="fold", justify="left" if 0 < i < names else "right",
-                             max_width=None if wide else COMPACT_MAX_WIDTHS.get(i), no_wrap=not wide and i >= names)
+                             max_width=None if wide else limit, no_wrap=not wide and i >= names)
         for row in cells:
             table.add_row(*row)
         ui.console.print(table)

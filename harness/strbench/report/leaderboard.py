@@ -75,6 +75,9 @@ class Row:
     published_by: str | None = None
     regular: float | None = None  # sample-weighted word accuracy over the group's regular-text versions
     irregular: float | None = None  # ... and over its irregular-text versions
+    ece: float | None = None  # expected calibration error (%) of the group, when its confidences inform
+    e_aurc: float | None = None  # excess area under the risk-coverage curve (%) of the group
+    calibration: str | None = None  # None: not computed; "n/i": confidence not informative; "ok"
 
     @property
     def published_gap(self) -> float | None:
@@ -131,6 +134,7 @@ def row_from_record(record: Record, group: str) -> Row:
         subset_limit=record.data.subset_limit or None, created=record.created,
         training_data=_stated_training_data(record.weights),
     )
+    attach_calibration(row, record, group)
     if not row.trained:
         row.notes.append("untrained weights")
     if row.subset_limit:
@@ -138,6 +142,19 @@ def row_from_record(record: Record, group: str) -> Row:
     if any(d.status == "count mismatch" for d in record.datasets):
         row.notes.append("wrong sample count")
     return row
+
+
+def attach_calibration(row: Row, record: Record, group: str) -> None:
+    """The group's expected calibration error and excess AURC from the record's ``calibration``
+    section; a group whose confidences carry no information is marked ``n/i``, never given a number."""
+    entry = ((record.calibration or {}).get("groups") or {}).get(group)
+    if not isinstance(entry, Mapping):
+        return
+    if not entry.get("informative"):
+        row.calibration = "n/i"
+        return
+    row.calibration = "ok"
+    row.ece, row.e_aurc = entry.get("ece"), entry.get("e_aurc")
 
 
 def _stated_training_data(weights: WeightsIdentity, key: str = "training_data") -> str | None:
@@ -457,7 +474,9 @@ def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: b
                 row.notes.append("partial: a more complete record of this model exists")
             enrich(row, record, group, catalog)
             if aggregate:
-                aggregate_row(row, [row_from_record(r, group) for r, _ in candidates])
+                from strbench.run.record_check import distinct_runs  # a copied record is one run
+
+                aggregate_row(row, [row_from_record(r, group) for r, _ in distinct_runs(candidates)])
             source = perf_by_model.get(record.model_key)
             if source is not None:
                 attach_perf(row, source[1], source[2], source[3])
@@ -487,6 +506,9 @@ def _under_training(path: Path, results_dir: Path) -> bool:
 def _exclusion_reason(record: Record, include_subsets: bool, include_synthetic: bool,
                       protocol: str | None) -> str | None:
     data = record.data
+    if data.perturbation is not None:  # never beside clean rows, whatever else is asked for
+        return (f"perturbed input ({data.perturbation.key}): a robustness run; 'strbench robustness --summary' "
+                f"shows these")
     if data.subset_limit and not include_subsets:
         return f"subset run (first {data.subset_limit} samples per set); --include-subsets shows it"
     if data.synthetic and not include_synthetic:
@@ -641,15 +663,31 @@ HEAD = ["rank", "algorithm", "variant", "weights", "protocol", "runtime"]
 NAME_COLUMNS = len(HEAD)
 
 
-def _columns(rows: list[Row], group: str, layout: Layout) -> tuple[list[str], list[str], list[str]]:
+ECE, E_AURC = "ECE %", "E-AURC %"
+
+
+def _calibrated(rows: Sequence[Row]) -> bool:
+    return any(r.calibration is not None for r in rows)
+
+
+def _columns(rows: list[Row], group: str, layout: Layout,
+             calibration: bool = False) -> tuple[list[str], list[str], list[str]]:
     versions = version_columns(rows, layout.order)
     perf_keys = sorted({k for r in rows for k in r.perf} - {"perf device"})
     if perf_keys:
         perf_keys.append("perf device")
     header = (HEAD + [f"{group} avg (weighted)", f"{group} avg (mean)", REGULAR, IRREGULAR,
-                      "published", "gap (pp)"] + versions + (["runs"] if _aggregated(rows) else [])
+                      "published", "gap (pp)"] + ([ECE, E_AURC] if calibration and _calibrated(rows) else [])
+              + versions + (["runs"] if _aggregated(rows) else [])
               + ["params (M)", "training data"] + perf_keys)
     return versions, perf_keys, header
+
+
+def calibration_cells(r: Row) -> list[str]:
+    """ECE and E-AURC of a row: figures, ``n/i`` (confidence not informative) or ``-`` (not computed)."""
+    if r.calibration == "n/i":
+        return ["n/i", "n/i"]
+    return [_num(r.ece), _num(r.e_aurc)]
 
 
 def _aggregated(rows: list[Row]) -> bool:
@@ -661,9 +699,11 @@ def _weights_cell(r: Row) -> str:
 
 
 def table(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout(),
-          ci: bool = False) -> tuple[list[str], list[list[str]]]:
-    """Header and string cells shared by every output format (``ci``: intervals in the cells)."""
-    versions, perf_keys, header = _columns(rows, group, layout)
+          ci: bool = False, calibration: bool = False) -> tuple[list[str], list[list[str]]]:
+    """Header and string cells shared by every output format (``ci``: intervals in the cells;
+    ``calibration``: the group's ECE and E-AURC columns when records carry them)."""
+    versions, perf_keys, header = _columns(rows, group, layout, calibration)
+    with_calibration = ECE in header
     cells = []
     for r in rows:
         cells.append(
@@ -672,6 +712,7 @@ def table(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()
             + [_acc_cell(r, GROUP_W, r.group_weighted, ci), _acc_cell(r, GROUP_M, r.group_mean, ci),
                _acc_cell(r, REGULAR, r.regular, ci), _acc_cell(r, IRREGULAR, r.irregular, ci),
                _num(r.published), _gap(r.published_gap)]
+            + (calibration_cells(r) if with_calibration else [])
             + [_acc_cell(r, v, r.accuracy.get(v), ci) for v in versions]
             + ([str(r.runs)] if _aggregated(rows) else [])
             + [_num(r.params / 1e6, 3) if r.params else "-", r.training_data or "-"]
@@ -686,9 +727,10 @@ def interval_columns(group: str, versions: Iterable[str]) -> dict[str, str]:
             IRREGULAR: IRREGULAR, **{v: v for v in versions}}
 
 
-def titles(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()) -> list[list[str]]:
+def titles(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout(),
+           calibration: bool = False) -> list[list[str]]:
     """The 95% interval text for each cell of :func:`table`; empty where there is none."""
-    versions, _, header = _columns(rows, group, layout)
+    versions, _, header = _columns(rows, group, layout, calibration)
     cols = interval_columns(group, versions)
     return [[f"95% CI {_interval(r.intervals[cols[h]])}" if h in cols and cols[h] in r.intervals else ""
              for h in header] for r in rows]
@@ -708,13 +750,17 @@ def speed_cell(row: Row, key: str, digits: int = 2) -> str:
 COMPACT_SPEED = "img/s"
 
 
-def compact_table(rows: list[Row], group: str = DEFAULT_GROUP, ci: bool = False) -> tuple[list[str], list[list[str]]]:
+def compact_table(rows: list[Row], group: str = DEFAULT_GROUP, ci: bool = False,
+                  calibration: bool = False) -> tuple[list[str], list[list[str]]]:
     """The terminal's default view of one protocol's rows: rank, who, which weights, the group
     averages (with ``ci``, each interval on a line below its value) and the best throughput
     (``--wide`` shows every column)."""
     from strbench.perf.summary import THROUGHPUT
 
     header = ["#", "algorithm", "variant", "weights", f"{group}\nweighted", "\nmean", COMPACT_SPEED]
+    with_calibration = calibration and _calibrated(rows)
+    if with_calibration:
+        header[-1:-1] = ["\nECE", "E-\nAURC"]
     cells = []
     for r in rows:
         name = r.weights.rsplit(" (", 1)[0] if r.weights.endswith(")") else r.weights
@@ -723,7 +769,7 @@ def compact_table(rows: list[Row], group: str = DEFAULT_GROUP, ci: bool = False)
         runtime = "" if (r.backend, r.precision) == ("torch", "fp32") else f" {runtime_label(r)}"
         cells.append([_num(r.rank), r.algorithm + (" (STALE?)" if r.stale else ""), r.variant + runtime, weights,
                       _acc_cell(r, GROUP_W, r.group_weighted, ci, "\n"), _acc_cell(r, GROUP_M, r.group_mean, ci, "\n"),
-                      speed_cell(r, THROUGHPUT, digits=1)])
+                      *(calibration_cells(r) if with_calibration else []), speed_cell(r, THROUGHPUT, digits=1)])
     return header, cells
 
 
@@ -780,8 +826,10 @@ def _github_table(header: list[str], cells: list[list[str]]) -> str:
                     colalign=("right", "left", *("right",) * (len(header) - 2)))
 
 
-def notes(rows: list[Row], group: str, layout: Layout = Layout(), compact: bool = False) -> list[str]:
-    """The notes under a board; ``compact``: only those about columns the compact view shows."""
+def notes(rows: list[Row], group: str, layout: Layout = Layout(), compact: bool = False,
+          calibration: bool = False) -> list[str]:
+    """The notes under a board; ``compact``: only those about columns the compact view shows;
+    ``calibration``: the board shows the calibration columns."""
     out = [
         "Word accuracy (%) per benchmark version after protocol normalisation; each row is the most complete "
         "record of its algorithm/variant/weights/protocol/runtime (every version of the group evaluated), the "
@@ -801,6 +849,12 @@ def notes(rows: list[Row], group: str, layout: Layout = Layout(), compact: bool 
                    "(their weights, training data and protocol; see the table of reported figures); 'gap' = the "
                    f"{group} weighted average measured here minus it, in percentage points. A row whose weights "
                    "strbench trained measures strbench's training, not the publisher's weights.")
+    if calibration and _calibrated(rows):
+        out.append(f"'{ECE}': expected calibration error of the {group} group's word confidences (15 equal-width "
+                   f"bins; lower is better); '{E_AURC}': area under the risk-coverage curve above that of a perfect "
+                   "ranking (how well confidence orders right before wrong; lower is better); 'n/i': the model's "
+                   "confidences carry no information (constant or missing), so no figure is given. "
+                   "docs/robustness.md defines both.")
     if not compact and any(r.training_data for r in rows):
         out.append("'training data': what the row's weights were trained on, as their plugin or weights file states it.")
     cased = sorted({r.protocol.split("@")[0] for r in rows if r.cased})
@@ -855,15 +909,17 @@ def hidden_untrained_note(board: Board) -> list[str]:
 
 
 def to_markdown(rows: list[Row], group: str = DEFAULT_GROUP, extra_notes: Iterable[str] = (),
-                layout: Layout = Layout(), references: Sequence[ReferenceRow] = (), ci: bool = False) -> str:
-    header, cells = table(rows, group, layout, ci)
+                layout: Layout = Layout(), references: Sequence[ReferenceRow] = (), ci: bool = False,
+                calibration: bool = False) -> str:
+    header, cells = table(rows, group, layout, ci, calibration)
     body = tabulate(cells, headers=header, tablefmt="pipe", disable_numparse=True)
-    return (body + "\n\n" + "\n".join(f"- {n}" for n in [*notes(rows, group, layout), *extra_notes]) + "\n"
+    all_notes = [*notes(rows, group, layout, calibration=calibration), *extra_notes]
+    return (body + "\n\n" + "\n".join(f"- {n}" for n in all_notes) + "\n"
             + reference_markdown(references))
 
 
-def to_csv(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout()) -> str:
-    header, cells = table(rows, group, layout)
+def to_csv(rows: list[Row], group: str = DEFAULT_GROUP, layout: Layout = Layout(), calibration: bool = False) -> str:
+    header, cells = table(rows, group, layout, calibration=calibration)
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header)
@@ -883,10 +939,11 @@ def html_table(header: list[str], cells: list[list[str]], intervals: list[list[s
 
 def to_html(rows: list[Row], group: str = DEFAULT_GROUP, plot_png: bytes | None = None,
             extra_notes: Iterable[str] = (), layout: Layout = Layout(),
-            references: Sequence[ReferenceRow] = ()) -> str:
-    header, cells = table(rows, group, layout)
-    body = html_table(header, cells, titles(rows, group, layout))
-    items = "".join(f"<li>{html.escape(n)}</li>" for n in [*notes(rows, group, layout), *extra_notes])
+            references: Sequence[ReferenceRow] = (), calibration: bool = False) -> str:
+    header, cells = table(rows, group, layout, calibration=calibration)
+    body = html_table(header, cells, titles(rows, group, layout, calibration))
+    items = "".join(f"<li>{html.escape(n)}</li>"
+                    for n in [*notes(rows, group, layout, calibration=calibration), *extra_notes])
     img = ""
     if plot_png:
         img = f'<h2>Speed vs accuracy</h2><img alt="speed-accuracy plot" src="data:image/png;base64,' \
