@@ -319,3 +319,28 @@ def test_in_a_headless_browser_the_headline_stays_in_view(site: Path, tmp_path: 
     ascending, descending = ([float(v) for v in values if v] for values in result["sorts"])
     assert ascending == sorted(ascending) and descending == sorted(descending, reverse=True)
     assert len(ascending) >= 4 and ascending != descending
+
+
+def test_record_page_shows_calibration_or_says_why_not(site: Path) -> None:
+    records = records_json()
+    rid = next(r.record_id for r in lb.collect(RESULTS).rows
+               if r.algorithm == "rare" and r.backend == "torch" and r.precision == "fp32")
+    entry = records[rid]["calibration"]["groups"]["benchmark"]
+    page = (site / "records" / f"{rid}.html").read_text()
+    text = visible_text(page)
+    assert "Confidence calibration" in text and f"{entry['ece']:.2f}" in text and f"{entry['e_aurc']:.2f}" in text
+    assert text.index("Per version") < text.index("Confidence calibration") < text.index("Reproduce")
+    images = re.findall(r'<img src="(img/[^"]+_(?:reliability|risk_coverage)\.png)"', page)
+    assert len(images) == 2 and all((site / "records" / src).is_file() for src in images)
+    flat = {**records[rid], "calibration": {"groups": {"benchmark": {
+        "informative": False, "samples": 10, "accuracy": 50.0, "reason": "every confidence is 1.0"}}}}
+    flat_text = visible_text(pages.record_page(flat))
+    assert "not informative: every confidence is 1.0" in flat_text and "ECE %" in flat_text
+
+
+def test_a_perturbed_record_page_says_so() -> None:
+    record = next(r for r in records_json().values() if r.get("kind") == "accuracy" and r.get("summary"))
+    perturbed = {**record, "data": {**record["data"], "perturbation": {
+        "name": "blur", "severity": 2, "seed": 0, "level": 1.5, "unit": "px sigma", "description": "Gaussian blur"}}}
+    text = visible_text(pages.record_page(perturbed))
+    assert "Perturbed input: every image went through blur at severity 2 (1.5 px sigma): Gaussian blur" in text

@@ -72,6 +72,18 @@ def error_gallery(record_path: Path, typed: Record, record: dict[str, Any], out_
     return pages.GalleryLink(href, len(shown), sum(totals.wrong.values()))
 
 
+def calibration_plots(record: Record, out_dir: Path, group: str) -> list[tuple[str, str]]:
+    """The record's reliability diagram and risk-coverage curve under ``records/img/`` (src relative
+    to the record page, caption); none without an informative calibration section."""
+    if not record.calibration:
+        return []
+    from strbench.report.calibration import plot_record
+
+    paths = plot_record(record, record.calibration, group, out_dir / "records" / "img")
+    captions = ("reliability diagram: accuracy per confidence bin", "risk-coverage curve")
+    return [(f"img/{p.name}", caption) for p, caption in zip(paths, captions)]
+
+
 def build_site(results_dir: Path, out_dir: Path, *, suites: Mapping[str, BenchmarkSuite], group: str = lb.DEFAULT_GROUP,
                include_subsets: bool = False, include_synthetic: bool = False, include_contended: bool = False,
                perf_device: str | None = None,
@@ -98,7 +110,8 @@ def build_site(results_dir: Path, out_dir: Path, *, suites: Mapping[str, Benchma
         link = error_gallery(path, typed, record, out_dir, size=gallery_size, names=names, formats=formats or {},
                              data_root=data_root, group=group, warnings=warnings)
         _write(out_dir / "records" / f"{rid}.html",
-               pages.record_page(record, _gallery(path, record, out_dir), group=group, names=names, errors=link))
+               pages.record_page(record, _gallery(path, record, out_dir), group=group, names=names, errors=link,
+                                 calibration_plots=calibration_plots(typed, out_dir, group)))
     plots = []
     protocol = plot_protocol(board.rows)
     if protocol:

@@ -15,7 +15,8 @@ FLAGS: tuple[tuple[str, str, Any], ...] = (
     ("device", "--device", None), ("precision", "--precision", "fp32"), ("backend", "--backend", "torch"),
     ("onnx_model", "--onnx-model", None), ("calibration_data", "--calibration-data", None),
     ("calibration_samples", "--calibration-samples", 256), ("calibration_method", "--calibration-method", None),
-    ("limit", "--limit", None), ("tag", "--tag", ""),
+    ("limit", "--limit", None), ("tag", "--tag", ""), ("perturb", "--perturb", None),
+    ("perturb_seed", "--perturb-seed", 0),
 )
 PERF_FLAGS: tuple[tuple[str, str], ...] = (
     ("compile", "--compile"), ("precisions", "--perf-precisions"), ("batch_sizes", "--perf-batch-sizes"),

@@ -408,7 +408,63 @@ def _warnings(record: Mapping[str, Any]) -> str:
         out.append("Untrained weights (randomly initialised): the accuracy tests the pipeline, not the model.")
     if record.get("kind", "accuracy") != "accuracy":
         out.append(f"A {esc(record.get('kind'))} record, not an accuracy run.")
+    perturbation = data.get("perturbation")
+    if isinstance(perturbation, Mapping):
+        level = " ".join(str(perturbation[k]) for k in ("level", "unit") if perturbation.get(k) is not None)
+        out.append(f"Perturbed input: every image went through <b>{esc(perturbation.get('name'))}</b> at severity "
+                   f"{esc(perturbation.get('severity'))}" + (f" ({esc(level)})" if level else "")
+                   + (f": {esc(perturbation['description'])}" if perturbation.get("description") else "")
+                   + f", seed {esc(perturbation.get('seed', 0))}. A robustness measurement, never a clean-board row.")
     return "".join(f'<p class="warn">{w}</p>' for w in out)
+
+
+CALIBRATION_COLUMNS = (("samples", "samples", 0), ("accuracy", "accuracy %", 2),
+                       ("mean_confidence", "mean confidence %", 2), ("ece", "ECE %", 2), ("brier", "Brier", 4),
+                       ("aurc", "AURC %", 2), ("e_aurc", "E-AURC %", 2))
+
+
+def _calibration_entries(section: Mapping[str, Any], group: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """The group first, then every version, then all versions together."""
+    entries: list[tuple[str, Mapping[str, Any]]] = []
+    groups = section.get("groups") or {}
+    if isinstance(groups.get(group), Mapping):
+        entries.append((f"{group} (group)", groups[group]))
+    entries += [(name, e) for name, e in (section.get("datasets") or {}).items() if isinstance(e, Mapping)]
+    if isinstance(section.get("all"), Mapping):
+        entries.append(("all versions", section["all"]))
+    return entries
+
+
+def calibration_html(record: Mapping[str, Any], group: str, plots: Sequence[tuple[str, str]] = ()) -> str:
+    """How far the record's word confidences can be trusted: expected calibration error, Brier
+    score, (excess) area under the risk-coverage curve and accuracy at 90%/95% coverage per group
+    and version, with the reliability diagram and risk-coverage curve; entries whose confidences
+    carry no information say why instead of giving figures."""
+    section = record.get("calibration")
+    if not isinstance(section, Mapping):
+        return ""
+    header = ["scope", *(label for _, label, _ in CALIBRATION_COLUMNS), "accuracy at 90% coverage",
+              "accuracy at 95% coverage"]
+    cells = []
+    for name, entry in _calibration_entries(section, group):
+        if not entry.get("informative"):
+            reason = entry.get("reason") or "confidence not informative"
+            cells.append([text_cell(name), number_cell(entry.get("samples"), 0), number_cell(entry.get("accuracy")),
+                          Cell(f"not informative: {esc(reason)}", sort="", classes=["note"]),
+                          *(Cell(NONE, sort="") for _ in range(len(CALIBRATION_COLUMNS) - 1))])
+            continue
+        coverage = entry.get("accuracy_at_coverage") or {}
+        cells.append([text_cell(name), *(number_cell(entry.get(key), digits) for key, _, digits in CALIBRATION_COLUMNS),
+                      number_cell(coverage.get("90")), number_cell(coverage.get("95"))])
+    if not cells:
+        return ""
+    figures = "".join(f'<figure class="calibration"><img src="{esc(src)}" alt="{esc(alt)}"><figcaption>{esc(alt)}'
+                      f"</figcaption></figure>" for src, alt in plots)
+    return ("<h2>Confidence calibration</h2><p>Word-level: each reading's confidence against whether it is right "
+            "under the record's protocol. ECE over 15 equal-width bins (lower is better); E-AURC: the area under "
+            "the risk-coverage curve above a perfect ranking's (how well confidence puts right readings before "
+            "wrong ones); accuracy at 90% coverage: keeping the 90% most confident readings. Definitions: "
+            "docs/robustness.md.</p>" + table(header, cells, name_columns=1) + figures)
 
 
 def _speed_headline(record: Mapping[str, Any]) -> str:
@@ -513,10 +569,12 @@ def _command_html(command: str) -> str:
 
 
 def record_page(record: Mapping[str, Any], gallery: Sequence[tuple[str, str]] = (), *, group: str = lb.DEFAULT_GROUP,
-                names: Mapping[str, str] = {}, errors: GalleryLink | None = None) -> str:
+                names: Mapping[str, str] = {}, errors: GalleryLink | None = None,
+                calibration_plots: Sequence[tuple[str, str]] = ()) -> str:
     """A record's page: the title (algorithm, variant, protocol, headline, date), the headline with
     its interval and the error gallery's link, per-version results, incomplete groups after, the
-    command that reproduces it, then weights, runtime, speed and environment as readable lists."""
+    command that reproduces it, then weights, runtime, speed and environment as readable lists;
+    the confidence calibration (``calibration_plots``: its figures, (src, caption)) after the results."""
     title = record_title(record, group, names)
     protocol = record.get("protocol") or {}
     data = record.get("data") or {}
@@ -537,6 +595,7 @@ def record_page(record: Mapping[str, Any], gallery: Sequence[tuple[str, str]] = 
             + _headline_html(record, group, errors)
             + "<h2>Per version</h2>" + _datasets_table(record, group)
             + _groups_html(record, group)
+            + calibration_html(record, group, calibration_plots)
             + ("<h2>Reproduce</h2><pre class=\"cmd\">" + "\n".join(_command_html(c) for c in commands) + "</pre>"
                if commands else "")
             + "<h2>Weights</h2>" + key_values(weights)
