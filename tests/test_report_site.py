@@ -344,3 +344,21 @@ def test_a_perturbed_record_page_says_so() -> None:
         "name": "blur", "severity": 2, "seed": 0, "level": 1.5, "unit": "px sigma", "description": "Gaussian blur"}}}
     text = visible_text(pages.record_page(perturbed))
     assert "Perturbed input: every image went through blur at severity 2 (1.5 px sigma): Gaussian blur" in text
+
+
+def test_index_shows_robustness_apart_from_the_clean_board(site: Path) -> None:
+    from strbench.report import robustness as rb
+
+    quick = rb.PRESETS["quick"]
+    models = rb.find_runs(RESULTS / "robustness", quick)
+    if not models:
+        pytest.skip("no robustness runs committed under results/robustness")
+    index = (site / "index.html").read_text()
+    text = visible_text(index)
+    assert "Robustness to corruptions" in text and quick.describe() in text
+    section = index[index.index("Robustness to corruptions"):]
+    for model in models:
+        assert model.label in section
+        assert (site / "plots" / f"robustness_{model.slug}_{quick.name}.png").is_file()
+    board = index[:index.index("Robustness to corruptions")]
+    assert "_robustness-quick_" not in board  # no perturbed record is a board row

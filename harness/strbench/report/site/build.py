@@ -72,6 +72,29 @@ def error_gallery(record_path: Path, typed: Record, record: dict[str, Any], out_
     return pages.GalleryLink(href, len(shown), sum(totals.wrong.values()))
 
 
+def robustness_sections(results_dir: Path, out_dir: Path) -> list[pages.RobustnessSection]:
+    """Each robustness preset with runs under ``<results>/robustness``: its summary rows and a
+    degradation plot per model under ``plots/``."""
+    from strbench.report import robustness as rb
+
+    folder = results_dir / "robustness"
+    sections = []
+    for preset in rb.PRESETS.values():
+        runs = rb.find_runs(folder, preset)
+        matrices = [rb.matrix_of(model, found) for model, found in sorted(runs.items(), key=lambda kv: kv[0].label)]
+        if not matrices:
+            continue
+        plots = []
+        for m in matrices:
+            path = rb.plot_degradation(m, preset, out_dir / "plots" / f"robustness_{m.model.slug}_{preset.name}.png")
+            plots.append((f"plots/{path.name}", m.model.label))
+        header = [h for h in rb.SUMMARY_HEADER if "mCE" not in h]  # mCE needs a reference: strbench robustness
+        rows = [[c for h, c in zip(rb.SUMMARY_HEADER, rb.summary_row(m, preset, None)) if "mCE" not in h]
+                for m in matrices]
+        sections.append(pages.RobustnessSection(preset.describe(), header, rows, plots))
+    return sections
+
+
 def calibration_plots(record: Record, out_dir: Path, group: str) -> list[tuple[str, str]]:
     """The record's reliability diagram and risk-coverage curve under ``records/img/`` (src relative
     to the record page, caption); none without an informative calibration section."""
@@ -126,5 +149,6 @@ def build_site(results_dir: Path, out_dir: Path, *, suites: Mapping[str, Benchma
     layout = lb.suite_layout(board.rows, suites)
     notes = [*lb.notes(board.rows, group, layout), *board.speed_notes,
              *(extra_notes(board.rows) if extra_notes else [])]
-    _write(out_dir / "index.html", pages.index_page(board, layout, group, plots, notes, names))
+    _write(out_dir / "index.html", pages.index_page(board, layout, group, plots, notes, names,
+                                                    robustness_sections(results_dir, out_dir)))
     return board

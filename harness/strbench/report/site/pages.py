@@ -244,8 +244,38 @@ def _trained_only(hidden: int) -> str:
             f'<span class="muted">({hidden} untrained {"row" if hidden == 1 else "rows"} hidden)</span></label>')
 
 
+@dataclass(frozen=True)
+class RobustnessSection:
+    """One robustness preset on the index page: its description, the summary table (header, rows)
+    and a degradation plot per model (src, model)."""
+
+    preset: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    plots: Sequence[tuple[str, str]]
+
+
+def robustness_html(sections: Sequence[RobustnessSection]) -> str:
+    """Accuracy under controlled corruptions (``strbench robustness``): never mixed with the clean board."""
+    if not sections:
+        return ""
+    parts = ['<h2>Robustness to corruptions</h2><p class="lead">Word accuracy on a fixed subset under seeded '
+             "corruptions (rotation, blur, noise, JPEG, contrast, perspective, curvature), from "
+             "<code>strbench robustness</code> records (docs/robustness.md); these runs never enter the tables above."
+             "</p>"]
+    for sec in sections:
+        cells = [[text_cell(row[0]), *(Cell(esc(v), sort=v) for v in row[1:])] for row in sec.rows]
+        parts.append(f"<h3>{esc(sec.preset)}</h3>" + table(list(sec.header), cells, name_columns=1))
+        parts.append('<div style="display:flex;flex-wrap:wrap;gap:8px">' + "".join(
+            f'<figure style="flex:0 1 460px;margin:0"><img class="plot" src="{esc(src)}" '
+            f'alt="degradation of {esc(model)}"><figcaption>{esc(model)}: accuracy against severity per corruption'
+            f"</figcaption></figure>" for src, model in sec.plots) + "</div>")
+    return "".join(parts)
+
+
 def index_page(board: lb.Board, layout: lb.Layout, group: str, plots: Sequence[tuple[str, str]],
-               notes: Sequence[str], names: Mapping[str, str] = {}) -> str:
+               notes: Sequence[str], names: Mapping[str, str] = {},
+               robustness: Sequence[RobustnessSection] = ()) -> str:
     protocols = ordered_protocols(board.rows)
     primary = protocols[0] if protocols else ""
     tabs = "".join(f'<button type="button" data-tab="p-{slug(p)}"{" class=active" if p == primary else ""}>'
@@ -282,6 +312,7 @@ def index_page(board: lb.Board, layout: lb.Layout, group: str, plots: Sequence[t
             f'data-target="table.sortable">{_trained_only(hidden)}</div></header>'
             f'{"".join(sections)}{speed_html}'
             + (f"<h2>Speed against accuracy</h2>{plot_html}" if plots else "")
+            + robustness_html(robustness)
             + f'<h2>Notes</h2><ul class="notes">{"".join(f"<li>{esc(n)}</li>" for n in notes)}</ul>'
             + (f'<details><summary>{len(board.excluded)} records left out, and why</summary><ul class="notes">'
                f"{excluded}</ul></details>" if excluded else ""))
