@@ -15,7 +15,15 @@ from strbench.data.base import DatasetFormat, RawSample, SampleSource
 from strbench.data.loader import LoadedBatch, decode_image, make_loader, open_dataset
 from strbench.data.preprocess import collate, make_batch, preprocess_image
 from strbench.data.suite import BenchmarkSuite, DatasetVersion, Download
-from strbench.errors import DataError, NotSupportedError, PluginError, SampleError, StrbenchError, UsageError
+from strbench.errors import (
+    DataError,
+    NotSupportedError,
+    PluginError,
+    SampleError,
+    StrbenchDeprecationWarning,
+    StrbenchError,
+    UsageError,
+)
 from strbench.plugin.algorithm import Algorithm, Recognizer
 from strbench.plugin.types import (
     Batch,
@@ -29,6 +37,7 @@ from strbench.plugin.types import (
 )
 from strbench.run.metrics import Metric, Scored
 from strbench.run.protocols import Protocol
+from strbench.run.runinfo import RunInfo
 from strbench.training import TrainConfig, TrainTask, seed_everything, train
 from strbench.training.recipes import Recipe, available_recipes, load_recipe
 from strbench.weights.download import fetch
@@ -66,11 +75,14 @@ __all__ = [
     "RawSample",
     "SampleSource",
     "Scored",
-    # errors
+    # what event hooks receive
+    "RunInfo",
+    # errors and warnings
     "DataError",
     "NotSupportedError",
     "PluginError",
     "SampleError",
+    "StrbenchDeprecationWarning",
     "StrbenchError",
     "UsageError",
     # data and preprocessing

@@ -34,3 +34,8 @@ class SampleError(DataError):
         super().__init__(f"{key}: {reason}")
         self.key = key
         self.reason = reason
+
+
+class StrbenchDeprecationWarning(DeprecationWarning):
+    """A hook, argument or public name a plugin uses is deprecated and will change or go away;
+    the message says since which version, what replaces it and when the old form stops working."""
