@@ -14,7 +14,8 @@ from strbench.errors import UsageError
 from strbench.run.metrics import Scored
 from strbench.run.protocols import Protocol, protocol_from_json
 from strbench.run.record import Record
-from strbench.run.records import predictions_path, read_predictions
+from strbench.run.record_check import verify_predictions
+from strbench.run.records import read_predictions
 from strbench.run.scoring import SamplePrediction, score
 from strbench.run.stats import (
     LEVEL,
@@ -40,9 +41,10 @@ def _no_step(_: str) -> None:
 
 
 def scored_samples(record_path: Path, record: Record, protocol: Protocol) -> ScoredSamples:
-    """dataset -> sample key -> scored sample, from the record's stored predictions."""
+    """dataset -> sample key -> scored sample, from the record's stored predictions (checked against
+    the sha256 the record holds, as ``rescore`` checks them)."""
     by_dataset: dict[str, list[SamplePrediction]] = defaultdict(list)
-    for dataset, pred in read_predictions(predictions_path(record_path, record)):
+    for dataset, pred in read_predictions(verify_predictions(record_path, record.to_json())):
         by_dataset[dataset].append(pred)
     return {name: dict(score(preds, protocol, {}).samples) for name, preds in by_dataset.items()}
 

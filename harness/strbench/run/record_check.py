@@ -67,3 +67,28 @@ def verify_predictions(record_path: Path, record: dict[str, Any]) -> Path:
                         f"says {str(info['sha256'])[:12]}...; the file was replaced or damaged: restore the "
                         f"predictions written with this record")
     return path
+
+
+def run_identity(record: Any) -> tuple[str, str]:
+    """What makes a record one run: its id and its predictions' sha256 (or, for a record without
+    predictions, the sha256 of its JSON), so the same record under two file names is one run."""
+    import hashlib
+    import json
+
+    predictions = getattr(record, "predictions", None)
+    if predictions is not None and predictions.sha256:
+        return str(record.id), str(predictions.sha256)
+    text = json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False)
+    return str(record.id), hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def distinct_runs(candidates: Sequence[tuple[Any, Path]]) -> list[tuple[Any, Path]]:
+    """``(record, path)`` pairs with each run (:func:`run_identity`) once: the first path of a copy."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for record, path in candidates:
+        identity = run_identity(record)
+        if identity not in seen:
+            seen.add(identity)
+            out.append((record, path))
+    return out
