@@ -84,7 +84,8 @@ def test_calibration_indices_spread_over_the_set() -> None:
 
 
 def test_run_with_int8_records_the_quantization(tmp_path: Path) -> None:
-    """``run --backend onnx --precision int8`` quantizes the export, calibrated on the given crops."""
+    """``run --backend onnx --precision int8`` quantizes the export, calibrated on the given crops (here the
+    evaluated default set itself: refused unless ``--allow-test-calibration``, which the record states)."""
     pytest.importorskip("strbench_rare")
     from strbench.cli.main import main
     from strbench.data import default_set
@@ -93,7 +94,7 @@ def test_run_with_int8_records_the_quantization(tmp_path: Path) -> None:
     calibration = default_set.path()
     rc = main(["-q", "run", "--plugin", "rare", "--backbone", "mv3", "--backend", "onnx", "--precision", "int8",
                "--calibration-data", str(calibration), "--calibration-samples", "8", "--calibration-method", "minmax", "--limit", "8",
-               "--workers", "0", "--results-dir", str(tmp_path)])
+               "--workers", "0", "--results-dir", str(tmp_path), "--allow-test-calibration"])
     assert rc == 0
     (path,) = tmp_path.glob("*.json")
     record = load_record(path)
@@ -103,6 +104,8 @@ def test_run_with_int8_records_the_quantization(tmp_path: Path) -> None:
     assert facts["calibration_method"] == "minmax" and "minmax" in facts["method"]
     assert facts["quantized_nodes"] > 0 and facts["excluded_nodes"] > 0  # TPS and decoder stay float
     assert record.weights.extra["onnx_export"]["quantize_exclude"]
+    assert facts["test_calibration_allowed"] is True
+    assert facts["calibration_test_samples"] == {"default-synthetic": 8}
 
 
 @pytest.mark.parametrize(("extra", "message"), [

@@ -61,6 +61,9 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calibration-method", choices=CALIBRATION_METHOD_NAMES, default=DEFAULT_CALIBRATION_METHOD,
                    help="with --precision int8: how activation ranges are set from the calibration images "
                         f"(ONNX Runtime; default {DEFAULT_CALIBRATION_METHOD})")
+    p.add_argument("--allow-test-calibration", action="store_true",
+                   help="with --precision int8: calibrate even when --calibration-data holds benchmark test "
+                        "samples (refused by default; recorded in the record's weights.quantization)")
     p.add_argument("--backend", choices=("torch", "onnx"), default="torch",
                    help="torch: the plugin's model; onnx: export and run through ONNX Runtime")
     p.add_argument("--onnx-model", type=Path, help="with --backend onnx: use this exported model")
@@ -93,6 +96,7 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
         workers=args.workers, device=resolve_device(args.device), precision=args.precision,
         backend=args.backend, onnx_model=args.onnx_model, calibration_data=args.calibration_data,
         calibration_samples=args.calibration_samples, calibration_method=args.calibration_method,
+        allow_test_calibration=getattr(args, "allow_test_calibration", False),
         limit=args.limit, results_dir=args.results_dir,
         tag=tag_with(args.tag, getattr(args, "perturb", None)), perf=getattr(args, "perf", False),
         perf_options=perf_options(args),

@@ -32,6 +32,7 @@ class RunInfo:
     calibration_data: Path | None = None  # int8: training crops whose activations calibrate the ranges
     calibration_samples: int = 256
     calibration_method: str = DEFAULT_CALIBRATION_METHOD  # int8: percentile or minmax (weights/quantize.py)
+    allow_test_calibration: bool = False  # int8: calibrate even on benchmark test samples (recorded)
     limit: int | None = None  # first N samples per dataset (a subset run, marked as such)
     results_dir: Path = Path("results")
     tag: str = ""

@@ -109,6 +109,54 @@ def check_precision(info: RunInfo) -> None:
         raise UsageError(f"--calibration-samples must be at least 1, got {info.calibration_samples}")
 
 
+def check_calibration(host: PluginHost, plan: RunPlan, found: list[LocatedVersion]) -> dict[str, object] | None:
+    """int8 calibration data, checked before any export: a dataset with a readable image, holding no
+    sample (same image bytes and label) of a benchmark version found below ``--data-root`` or of
+    a set the run evaluates, unless ``--allow-test-calibration`` (then recorded: the returned
+    fields go to ``weights.quantization``)."""
+    from strbench.data.loader import open_dataset
+    from strbench.data.suite import locate
+    from strbench.weights.quantize import benchmark_overlap, calibration_digests, calibration_indices
+
+    info = plan.info
+    if info.precision not in QUANTIZED_PRECISIONS or info.onnx_model is not None or info.calibration_data is None:
+        return None
+    formats = host.dataset_formats()
+    where = str(info.calibration_data)
+    try:
+        source = open_dataset(info.calibration_data, formats)
+    except DataError as exc:
+        raise DataError(f"--calibration-data {where} is not a dataset ({exc}); give a dataset of training "
+                        f"crops") from None
+    with contextlib.closing(source):
+        if len(source) == 0:
+            raise DataError(f"--calibration-data {where} holds no sample; give a dataset of training crops")
+        digests = calibration_digests(source, calibration_indices(len(source), info.calibration_samples), where)
+    versions = list(found)
+    if info.data_root is not None and plan.suite is not None:  # every version of the suite, evaluated or not
+        versions += [loc for loc in locate(info.data_root, plan.suite, formats) if loc.path is not None]
+    seen: set[str] = set()
+    opened = []
+    for loc in versions:
+        if loc.path is None or str(Path(loc.path).resolve()) in seen:
+            continue
+        seen.add(str(Path(loc.path).resolve()))
+        opened.append((loc.version.name, open_located(formats, loc)))
+    try:
+        overlap = benchmark_overlap(digests, opened)
+    finally:
+        for _, opened_source in opened:
+            opened_source.close()
+    if overlap and not info.allow_test_calibration:
+        named = ", ".join(f"{n} of {name}" for name, n in overlap.items())
+        raise UsageError(f"--calibration-data {where}: {sum(overlap.values())} of its {len(digests)} calibration "
+                         f"samples are benchmark test samples ({named}: the same image bytes and label); calibrate "
+                         f"on training crops, or pass --allow-test-calibration to do it anyway (recorded)")
+    if not info.allow_test_calibration:
+        return None
+    return {"test_calibration_allowed": True, "calibration_test_samples": overlap}
+
+
 # -- locate -----------------------------------------------------------------------------------
 
 
@@ -306,8 +354,11 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
     found = found_versions(located, plan.info)
     started, t0 = now_iso(), time.perf_counter()
     with contextlib.ExitStack() as stack:
+        calibration = check_calibration(host, plan, found)
         first_source = stack.enter_context(contextlib.closing(open_source(host, found[0])))
         loaded = load_model(plan, first_source, stack)
+        if calibration is not None and isinstance(loaded.weights.extra.get("quantization"), dict):
+            loaded.weights.extra["quantization"].update(calibration)
         spool = stack.enter_context(PredictionSpool(plan.info.results_dir))
         state = None if ctx.enabled else ResumeState(
             plan.info.results_dir, run_key(plan.info, loaded.weights.to_json(), plan.protocol.id),

@@ -160,6 +160,53 @@ def calibration_indices(total: int, count: int, seed: int = 0) -> list[int]:
     return sorted(int(i) for i in rng.choice(total, size=min(count, total), replace=False))
 
 
+def sample_digest(image: bytes, label: str) -> bytes:
+    """A sample's identity by content: the sha256 of its image bytes and its label."""
+    return hashlib.sha256(hashlib.sha256(image).digest() + label.encode("utf-8")).digest()
+
+
+def calibration_digests(source: Any, indices: Sequence[int], where: str) -> set[bytes]:
+    """The :func:`sample_digest` of each calibration sample whose image decodes; a set none of
+    whose chosen samples is a readable image is a :class:`DataError` naming ``where``."""
+    from strbench.data.preprocess import decode_image
+    from strbench.errors import SampleError
+
+    digests: set[bytes] = set()
+    reasons: list[str] = []
+    for index in indices:
+        try:
+            sample = source.read(index)
+            decode_image(sample.image, sample.key)
+        except SampleError as exc:
+            reasons.append(f"{exc.key}: {exc.reason}")
+            continue
+        digests.add(sample_digest(sample.image, sample.label))
+    if not digests:
+        raise DataError(f"--calibration-data {where}: none of its {len(indices)} calibration samples is a readable "
+                        f"image (e.g. {reasons[0] if reasons else 'no sample'}); give a dataset of training crops")
+    return digests
+
+
+def benchmark_overlap(digests: set[bytes], versions: Iterable[tuple[str, Any]]) -> dict[str, int]:
+    """Per benchmark version (``(name, source)``), how many of ``digests`` are its samples."""
+    from strbench.errors import SampleError
+
+    overlap: dict[str, int] = {}
+    for name, source in versions:
+        found: set[bytes] = set()
+        for index in range(len(source)):
+            try:
+                sample = source.read(index)
+            except SampleError:
+                continue
+            digest = sample_digest(sample.image, sample.label)
+            if digest in digests:
+                found.add(digest)
+        if found:
+            overlap[name] = len(found)
+    return overlap
+
+
 def quantize_exported(
     algorithm: Any,
     recognizer: Any,
