@@ -23,6 +23,10 @@ OPTIMIZERS = ("adam", "adamw")
 LR_SCHEDULES = ("constant", "piecewise", "cosine")
 LOSS_REDUCTIONS = ("sum", "token-mean")
 AMP_MODES = ("auto", "off", "bf16", "fp16")
+#: What a training label with characters outside the algorithm's charset does: ``skip`` the sample
+#: (counted and reported) or ``drop-chars``: train on the label with those characters removed
+#: (PaddleOCR's behaviour; counted and reported too).
+LABEL_POLICIES = ("skip", "drop-chars")
 _NONE_WORDS = ("", "none", "null")
 
 
@@ -58,6 +62,11 @@ class TrainConfig:
     - ``resume``: a ``last.ckpt`` to continue exactly; ``init_weights``: weights to start from
       (fine-tuning), at step 0.
     - ``recipe``: the ``NAME[:STAGE]`` the settings came from (recorded in the training log).
+    - ``label_policy``: a label holding characters outside the algorithm's charset is skipped
+      (``skip``, the default) or trained with those characters removed (``drop-chars``); either
+      way the samples are counted and reported.
+    - ``overrides``: the ``--set`` overrides of the run as ``key=value`` (stored in checkpoints,
+      so ``--resume`` keeps them).
     """
 
     train_data: list[str] = field(default_factory=list)
@@ -97,12 +106,15 @@ class TrainConfig:
     resume: str | None = None
     init_weights: str | None = None
     recipe: str | None = None
+    label_policy: str = "skip"
+    overrides: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         _check_choice("amp", self.amp, AMP_MODES)
         _check_choice("loss_reduction", self.loss_reduction, LOSS_REDUCTIONS)
+        _check_choice("label_policy", self.label_policy, LABEL_POLICIES)
         for name in ("warmup_steps", "save_every_minutes", "aux_ctc_weight", "min_lr_ratio"):
             if getattr(self, name) < 0:
                 raise UsageError(f"training setting {name} must be >= 0, got {getattr(self, name)}")

@@ -34,6 +34,10 @@ class ConcatSource(SampleSource):
         start = self._ends[which - 1] if which else 0
         return self.sources[which], index - start
 
+    def origin(self, index: int) -> tuple[SampleSource, int]:
+        """The source sample ``index`` comes from and its index there (a repeated source is one)."""
+        return self._locate(index)
+
     def read(self, index: int) -> RawSample:
         source, local = self._locate(index)
         return source.read(local)

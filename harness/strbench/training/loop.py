@@ -21,7 +21,7 @@ import torch
 from strbench import environment, ui
 from strbench.data.base import SampleSource
 from strbench.data.loader import make_loader, open_dataset
-from strbench.errors import PluginError, StrbenchError, UsageError
+from strbench.errors import DataError, PluginError, StrbenchError, UsageError
 from strbench.plugin.types import TrainResult
 from strbench.training.augment import resolve_augmenter
 from strbench.training.checkpoint import (
@@ -98,18 +98,64 @@ class _Position:
     sample_passes: int = 0
 
 
+#: A training sample, once however often it is read: (its dataset's location, its index there).
+SampleId = tuple[str, int]
+_COUNT_KINDS = ("unreadable", "rejected", "charset", "dropped_chars")
+
+
 @dataclass
 class _Counts:
-    """Samples the run could not use: unreadable images and labels the task rejected."""
+    """Samples the run could not use, each counted once (not once per epoch, repeat or process):
+    unreadable images, labels the task rejected, labels with characters outside the charset
+    (skipped, or with ``label_policy=drop-chars`` trained with those characters removed)."""
 
-    unreadable: int = 0
-    rejected: int = 0
-    examples: list[str] = field(default_factory=list)
+    unreadable: set[SampleId] = field(default_factory=set)
+    rejected: set[SampleId] = field(default_factory=set)
+    charset: set[SampleId] = field(default_factory=set)
+    dropped_chars: set[SampleId] = field(default_factory=set)
+    examples: dict[str, list[str]] = field(default_factory=dict)
 
-    def reject(self, labels: list[str], keep: torch.Tensor) -> None:
-        dropped = [label for label, k in zip(labels, keep.tolist()) if not k]
-        self.rejected += len(dropped)
-        self.examples.extend(repr(x) for x in dropped[: max(0, _SHOWN_REJECTS - len(self.examples))])
+    def add(self, kind: str, ids: list[SampleId], labels: list[str] | None = None) -> None:
+        getattr(self, kind).update(ids)
+        shown = self.examples.setdefault(kind, [])
+        shown.extend(repr(x) for x in (labels or [])[: max(0, _SHOWN_REJECTS - len(shown))])
+
+    def to_state(self) -> dict[str, Any]:
+        return {kind: [[loc, index] for loc, index in sorted(getattr(self, kind))] for kind in _COUNT_KINDS}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> _Counts:
+        """The counts of a checkpoint (one written before they were kept per sample restarts them)."""
+        stored = state.get("skipped_samples") or {}
+        counts = cls()
+        for kind in _COUNT_KINDS:
+            getattr(counts, kind).update((str(loc), int(index)) for loc, index in stored.get(kind, []))
+        return counts
+
+    def merged(self, others: list[_Counts]) -> _Counts:
+        out = _Counts(examples=self.examples)
+        for other in others:
+            for kind in _COUNT_KINDS:
+                getattr(out, kind).update(getattr(other, kind))
+        return out
+
+
+def task_charset(task: Any) -> str | None:
+    """The characters ``task`` trains on: its ``charset``, else its ``variant``'s or ``vocab``'s
+    (``None``: not declared, labels are not checked against it)."""
+    for owner in (task, getattr(task, "variant", None), getattr(task, "vocab", None)):
+        charset = getattr(owner, "charset", None)
+        if isinstance(charset, str) and charset:
+            return charset
+    return None
+
+
+def outside_charset(label: str, charset: str) -> str:
+    """The characters of ``label`` outside ``charset``; a charset without upper-case letters is read
+    case-insensitively (the model is trained on lower-cased labels)."""
+    text = label if any(c != c.lower() for c in charset) else label.lower()
+    known = set(charset)
+    return "".join(dict.fromkeys(c for c in text if c not in known))
 
 
 def _check_task(task: Any) -> None:
@@ -238,6 +284,8 @@ class _Trainer:
         self.recognizer = task.make_recognizer() if self.val_sources else None
         self.pos = _Position()
         self.counts = _Counts()
+        self.charset = task_charset(task)
+        self.batch_indices: list[int] = []
         if cfg.resume:
             self._resume(Path(cfg.resume))
 
@@ -256,7 +304,7 @@ class _Trainer:
             state["epoch"], state["batch_in_epoch"], state["global_step"], state["best_metric"],
             state.get("sample_passes", 0),
         )
-        self.counts = _Counts(state["unreadable"], state["rejected"])
+        self.counts = _Counts.from_state(state)
         set_rng_state(state["rng"])
         changed = _order_changes(state, self.cfg)
         if changed:
@@ -287,8 +335,9 @@ class _Trainer:
                 "global_step": self.pos.global_step,
                 "best_metric": self.pos.best_metric,
                 "sample_passes": self.pos.sample_passes,
-                "unreadable": self.counts.unreadable,
-                "rejected": self.counts.rejected,
+                "unreadable": len(self.counts.unreadable),
+                "rejected": len(self.counts.rejected),
+                "skipped_samples": self.counts.to_state(),
                 "rng": rng_state(),
                 "config": self.cfg.to_dict(),
                 "train_data_resolved": _resolved(self.cfg.train_data),
@@ -347,37 +396,69 @@ class _Trainer:
 
     def _loader(self, epoch: int, skip_batches: int) -> Any:
         order = epoch_order(len(self.train_source), self.cfg.seed, epoch)
+        self.batch_indices = rank_indices(order, self.cfg.batch_size, self.dist, skip_batches)
         return make_loader(
             self.train_source,
             self.task.input_spec,
             batch_size=self.cfg.batch_size,
             workers=self.cfg.workers,
             drop_last=True,
-            indices=rank_indices(order, self.cfg.batch_size, self.dist, skip_batches),
+            indices=self.batch_indices,
             augment=self.augmenter,
             epoch=epoch,
             generator=epoch_generator(self.cfg.seed, epoch),  # keeps the global RNG untouched
         )
 
-    def _step(self, item: Any) -> tuple[float, int] | None:
-        """One optimizer step on a loaded batch: ``(loss, samples used)`` summed over the
-        processes (loss averaged); ``None`` when no sample of it was usable."""
-        self.counts.unreadable += len(item.skipped)
+    def _sample_id(self, index: int) -> SampleId:
+        source: Any = self.train_source
+        if isinstance(source, ConcatSource):
+            source, index = source.origin(index)
+        return str(source.location), index
+
+    def _charset_mask(self, item: Any) -> list[bool]:
+        """Which labels of ``item`` may go to the task's encoding under ``label_policy``; labels
+        with characters outside the charset are counted (skipped, or trained with them dropped)."""
+        if self.charset is None:
+            return [True] * len(item.labels)
+        outside = [bool(outside_charset(label, self.charset)) for label in item.labels]
+        bad = [i for i, o in enumerate(outside) if o]
+        if bad:
+            kind = "charset" if self.cfg.label_policy == "skip" else "dropped_chars"
+            self.counts.add(kind, [self._sample_id(item.indices[i]) for i in bad], [item.labels[i] for i in bad])
+        return [not o for o in outside] if self.cfg.label_policy == "skip" else [True] * len(item.labels)
+
+    def _step(self, item: Any, requested: list[int]) -> tuple[float, int] | None:
+        """One optimizer step on a loaded batch (``requested``: the source indices it was read from):
+        ``(loss, samples used)`` summed over the processes (loss averaged); ``None`` when no sample
+        of it was usable."""
+        if item.skipped:
+            loaded = set(item.indices)
+            self.counts.add("unreadable", [self._sample_id(i) for i in requested if i not in loaded])
         if not item.labels:
             return None
-        try:
-            targets, keep = self.task.encode(item.labels)
-        except Exception as exc:  # a plugin bug must name the batch, not end in a bare traceback
-            raise PluginError(
-                f"{type(self.task).__name__}.encode failed at step {self.pos.global_step + 1} on the labels "
-                f"{item.labels!r}: {type(exc).__name__}: {exc}"
-            ) from exc
-        keep = torch.as_tensor(keep, dtype=torch.bool)
-        if keep.shape != (len(item.labels),):
-            raise PluginError(
-                f"encode() returned a keep mask of shape {tuple(keep.shape)} for {len(item.labels)} labels"
-            )
-        self.counts.reject(item.labels, keep)
+        allowed = self._charset_mask(item)
+        labels = [label for label, ok in zip(item.labels, allowed) if ok]
+        encoded = torch.zeros(len(labels), dtype=torch.bool)
+        targets: Any = None
+        if labels:
+            try:
+                targets, encoded = self.task.encode(labels)
+            except Exception as exc:  # a plugin bug must name the batch, not end in a bare traceback
+                raise PluginError(
+                    f"{type(self.task).__name__}.encode failed at step {self.pos.global_step + 1} on the labels "
+                    f"{labels!r}: {type(exc).__name__}: {exc}"
+                ) from exc
+            encoded = torch.as_tensor(encoded, dtype=torch.bool)
+            if encoded.shape != (len(labels),):
+                raise PluginError(
+                    f"encode() returned a keep mask of shape {tuple(encoded.shape)} for {len(labels)} labels"
+                )
+        keep = torch.zeros(len(item.labels), dtype=torch.bool)
+        keep[[i for i, ok in enumerate(allowed) if ok]] = encoded
+        rejected = [i for i, ok in enumerate(allowed) if ok and not keep[i]]
+        if rejected:
+            self.counts.add("rejected", [self._sample_id(item.indices[i]) for i in rejected],
+                            [item.labels[i] for i in rejected])
         kept = int(keep.sum())
         if kept == 0:
             if self.dist.enabled:
@@ -451,8 +532,9 @@ class _Trainer:
                 if pos.batch_in_epoch >= self.steps_per_epoch:
                     pos.epoch, pos.batch_in_epoch = pos.epoch + 1, 0
                     continue
-                for item in self._loader(pos.epoch, pos.batch_in_epoch):
-                    stepped = self._step(item)
+                batch_size = cfg.batch_size
+                for n, item in enumerate(self._loader(pos.epoch, pos.batch_in_epoch)):
+                    stepped = self._step(item, self.batch_indices[n * batch_size:(n + 1) * batch_size])
                     pos.batch_in_epoch += 1
                     if stepped is None:
                         continue
@@ -479,6 +561,8 @@ class _Trainer:
                                      {"global_step": str(pos.global_step), "sample_passes": str(pos.sample_passes)})
                     if pos.global_step >= self.total_steps or self._out_of_time(start):
                         break
+                if pos.global_step == 0 and pos.batch_in_epoch >= self.steps_per_epoch:
+                    self._no_usable_sample()
                 if self._out_of_time(start):
                     ui.info(f"stopping at step {pos.global_step}: max_minutes={cfg.max_minutes} reached")
                     break
@@ -527,14 +611,48 @@ class _Trainer:
             f"lr {lr:.3g} {images_per_second:.0f} img/s ({elapsed:.0f} s)"
         )
 
+    def _all_counts(self) -> _Counts:
+        """The skip counts of every process (each sample once)."""
+        if not self.dist.enabled:
+            return self.counts
+        gathered: list[Any] = [None] * self.dist.world_size
+        torch.distributed.all_gather_object(gathered, self.counts.to_state())
+        return self.counts.merged([_Counts.from_state({"skipped_samples": g}) for g in gathered])
+
+    def _skip_lines(self, counts: _Counts) -> list[str]:
+        def eg(kind: str) -> str:
+            shown = counts.examples.get(kind)
+            return f" (e.g. {', '.join(shown)})" if shown else ""
+
+        lines = []
+        if counts.unreadable:
+            lines.append(f"{len(counts.unreadable)} unreadable training samples were skipped")
+        if counts.rejected:
+            lines.append(f"{len(counts.rejected)} training samples had labels the algorithm cannot train on and were "
+                         f"skipped{eg('rejected')}")
+        if counts.charset:
+            lines.append(f"{len(counts.charset)} training samples had labels with characters outside the "
+                         f"algorithm's charset and were skipped{eg('charset')}; --set label_policy=drop-chars trains "
+                         f"them with those characters removed")
+        if counts.dropped_chars:
+            lines.append(f"{len(counts.dropped_chars)} training samples were trained with the characters outside "
+                         f"the algorithm's charset removed (label_policy=drop-chars){eg('dropped_chars')}")
+        return lines
+
+    def _no_usable_sample(self) -> None:
+        """A whole epoch gave no optimizer step: stop before any weights are written."""
+        lines = self._skip_lines(self._all_counts())
+        raise DataError(
+            f"no usable training sample in {self.train_source.location} (a whole epoch of "
+            f"{len(self.train_source)} samples gave no step): {'; '.join(lines) or 'every batch was unusable'}; "
+            f"no weights were written: fix the training data or the settings"
+        )
+
     def _report_skips(self) -> None:
-        if self.counts.unreadable:
-            ui.warn(f"{self.counts.unreadable} unreadable training samples were skipped")
-        if self.counts.rejected:
-            ui.warn(
-                f"{self.counts.rejected} training samples had labels the algorithm cannot train on and were "
-                f"skipped (e.g. {', '.join(self.counts.examples)})"
-            )
+        counts = self._all_counts()
+        for line in self._skip_lines(counts):
+            ui.warn(line)
+        self.log.write("skipped", **{kind: len(getattr(counts, kind)) for kind in _COUNT_KINDS})
 
 
 def train(task: TrainTask, cfg: TrainConfig, host: PluginHost | None = None) -> TrainResult:
