@@ -9,6 +9,9 @@
 # (created with $PYTHON, default python3; STRBENCH_VENV=DIR to put it elsewhere). A stock Debian/Ubuntu
 # python3 refuses pip installs outside a virtual environment (PEP 668, "externally-managed-environment").
 # torch is pinned through constraints.txt so pip never pulls the multi-GB CUDA build on a CPU machine.
+# apt-get waits up to STRBENCH_APT_LOCK_TIMEOUT seconds (default 600) for a busy package manager; a
+# system package that could not be installed is named at the end with the command it breaks (and,
+# when apt-get failed, the script exits 1).
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
@@ -33,19 +36,31 @@ apt_prefix() {
   return 1
 }
 
-# apt_install WHAT PACKAGES...: announce, then install; on failure or without root/sudo say what to run.
+# Paths checked for installed system files live below this root (tests point it at an empty folder).
+SYSROOT=${STRBENCH_SYSROOT:-}
+APT_WAIT=(-o "DPkg::Lock::Timeout=${STRBENCH_APT_LOCK_TIMEOUT:-600}")
+MISSING=()
+APT_FAILED=0
+
+# apt_install WHAT BREAKS PACKAGES...: announce, then install (waiting for a busy package manager); on
+# failure or without root/sudo say what to run and remember that BREAKS (a command) will not work.
 apt_install() {
-  local what=$1; shift
+  local what=$1 breaks=$2; shift 2
   local prefix
   if ! prefix=$(apt_prefix); then
-    say "skipping $what: no apt-get, or not root and sudo needs a password; to have it, run:"
+    say "skipping $what: no apt-get, or not root and sudo needs a password; $breaks will not work until you run:"
     say "  sudo apt-get install $*"
+    MISSING+=("$breaks: sudo apt-get install $*")
     return 0
   fi
   say "installing system packages for $what with ${prefix:+$prefix }apt-get: $*"
   # shellcheck disable=SC2086
-  if ! { $prefix apt-get update -qq && $prefix apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }; then
-    say "could not install the packages for $what; the parts that need them will report what is missing"
+  if ! { $prefix apt-get "${APT_WAIT[@]}" update -qq \
+         && $prefix apt-get "${APT_WAIT[@]}" install -y -qq --no-install-recommends "$@" >/dev/null; }; then
+    say "could not install the system packages for $what (see apt-get's message above); $breaks will not work" \
+        "until you run: sudo apt-get install $*" >&2
+    MISSING+=("$breaks: sudo apt-get install $*")
+    APT_FAILED=1
   fi
 }
 
@@ -62,7 +77,7 @@ else
     if ! "$PY" -m venv "$VENV" 2>/dev/null; then
       rm -rf "$VENV"
       venv_pkg="python$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')-venv"
-      apt_install "Python virtual environments" "$venv_pkg"
+      apt_install "Python virtual environments" "creating $VENV" "$venv_pkg"
       "$PY" -m venv "$VENV" || { say "cannot create $VENV: install $venv_pkg (apt) and run me again" >&2; exit 1; }
     fi
   else
@@ -73,8 +88,8 @@ VPY="$VENV/bin/python"
 
 if [[ $system -eq 1 ]]; then
   # Tesseract's English model comes from Debian (the tesserocr wheel bundles the library only).
-  if [[ ! -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ]]; then
-    apt_install "the tesseract plugin (its English model)" tesseract-ocr-eng
+  if [[ ! -f $SYSROOT/usr/share/tesseract-ocr/5/tessdata/eng.traineddata ]]; then
+    apt_install "the tesseract plugin (its English model)" "the tesseract plugin" tesseract-ocr-eng
   fi
   # Fonts and a word list for 'strbench data synth' (Debian 12 package names; all with Latin glyphs).
   SYNTH_APT="fonts-liberation2 fonts-urw-base35 fonts-freefont-ttf fonts-lato fonts-open-sans fonts-roboto
@@ -86,9 +101,9 @@ if [[ $system -eq 1 ]]; then
     fonts-humor-sans fonts-isabella fonts-kristi fonts-tomsontalks fonts-yanone-kaffeesatz fonts-go fonts-hack
     fonts-inconsolata fonts-anonymous-pro fonts-firacode fonts-manrope fonts-quattrocento fonts-breip
     fonts-dustin fonts-femkeklaver fonts-staypuft wamerican"
-  if [[ ! -f /usr/share/dict/american-english || ! -d /usr/share/fonts/truetype/lato ]]; then
+  if [[ ! -f $SYSROOT/usr/share/dict/american-english || ! -d $SYSROOT/usr/share/fonts/truetype/lato ]]; then
     # shellcheck disable=SC2086
-    apt_install "'strbench data synth' (fonts and a word list)" $SYNTH_APT
+    apt_install "'strbench data synth' (fonts and a word list)" "'strbench data synth'" $SYNTH_APT
   fi
 fi
 
@@ -107,4 +122,9 @@ else
 fi
 if ! in_venv "$PY"; then
   say "run it as $VENV/bin/strbench, or activate the environment first: source $VENV/bin/activate"
+fi
+if [[ ${#MISSING[@]} -gt 0 ]]; then
+  say "system packages missing; these will not work until you install them:" >&2
+  for line in "${MISSING[@]}"; do say "  $line" >&2; done
+  [[ $APT_FAILED -eq 0 ]] || exit 1
 fi

@@ -91,3 +91,44 @@ def test_install_sh_creates_and_uses_a_virtual_environment(kind: str, wheelhouse
 def test_unknown_option_is_refused() -> None:
     done = subprocess.run(["bash", str(REPO / "install.sh"), "--nope"], capture_output=True, text=True)
     assert done.returncode == 2 and "unknown option '--nope'" in done.stderr
+
+
+FAKE_PYTHON = """#!/bin/sh
+# a Python inside a virtual environment whose pip installs nothing
+case "$2" in *"print(sys.prefix)"*) echo "$FAKE_PREFIX" ;; esac
+exit 0
+"""
+FAKE_APT = """#!/bin/sh
+echo "$*" >> "$FAKE_APT_LOG"
+case "$*" in *DPkg::Lock::Timeout=*) ;; *) echo "E: Could not get lock /var/lib/dpkg/lock-frontend" >&2; exit 100 ;; esac
+if [ -n "$FAKE_APT_FAIL" ]; then echo "E: Unable to locate package" >&2; exit 100; fi
+exit 0
+"""
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_system_packages_wait_for_a_busy_package_manager(fail: bool, tmp_path: Path) -> None:
+    """apt-get is asked to wait for the dpkg lock (a busy package manager is not a skip); a package
+    that still cannot be installed is named with the command that will not work, and the exit is 1."""
+    bin_dir, prefix = tmp_path / "bin", tmp_path / "venv"
+    (prefix / "bin").mkdir(parents=True)
+    bin_dir.mkdir()
+    for path, text in ((bin_dir / "python3", FAKE_PYTHON), (prefix / "bin" / "python", FAKE_PYTHON),
+                       (bin_dir / "apt-get", FAKE_APT), (bin_dir / "sudo", '#!/bin/sh\nexec "$@"\n')):
+        path.write_text(text)
+        path.chmod(0o755)
+    log = tmp_path / "apt.log"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHON": str(bin_dir / "python3"),
+           "FAKE_PREFIX": str(prefix), "FAKE_APT_LOG": str(log), "STRBENCH_SYSROOT": str(tmp_path / "empty"),
+           "STRBENCH_APT_LOCK_TIMEOUT": "5", **({"FAKE_APT_FAIL": "1"} if fail else {})}
+    done = subprocess.run(["bash", str(REPO / "install.sh")], capture_output=True, text=True, env=env, timeout=60)
+    calls = log.read_text().splitlines()
+    assert calls and all("DPkg::Lock::Timeout=5" in call for call in calls), calls
+    if not fail:
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert any("tesseract-ocr-eng" in c for c in calls) and any("wamerican" in c for c in calls)
+        assert "will not work" not in done.stdout + done.stderr
+    else:
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "the tesseract plugin: sudo apt-get install tesseract-ocr-eng" in done.stderr
+        assert "'strbench data synth' will not work until you run" in done.stderr
