@@ -927,9 +927,180 @@ READ_CASES = [
                     str(f / "r")], ("is an ONNX model, not a weights file", "--backend onnx --onnx-model")),
 ]
 
+
+# -- compare and aggregate: each predictions file checked, each run counted once -----------------
+
+
+def _compare_two(folder: Path, damage: str) -> list[str]:
+    """Two finished runs; record B's predictions file edited, replaced by A's, or missing."""
+    import gzip
+
+    first = _good_run(folder / "a")
+    second = _good_run(folder / "b", first=20)
+    pred = second.parent / json.loads(second.read_text(encoding="utf-8"))["predictions"]["file"]
+    if damage == "edited":
+        rows = [json.loads(line) for line in gzip.open(pred, "rt")]
+        rows[0]["prediction"] = "tampered"
+        pred.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode()))
+    elif damage == "other":
+        shutil.copy(first.parent / json.loads(first.read_text(encoding="utf-8"))["predictions"]["file"], pred)
+    else:
+        pred.unlink()
+    return ["compare", str(first), str(second)]
+
+
+def _aggregate(folder: Path, copies: int, distinct: bool) -> list[str]:
+    """A run (and with ``distinct`` a second one) whose record is copied ``copies`` times under other names."""
+    path = _good_run(folder)
+    for i in range(copies):
+        shutil.copy(path, path.with_name(f"copy{i}-{path.name}"))
+    if distinct:
+        other = _good_run(folder / "second", first=20)
+        for item in other.parent.iterdir():
+            shutil.move(str(item), str(folder / "results" / item.name))
+    return ["leaderboard", "--results-dir", str(folder / "results"), "--include-synthetic", "--include-untrained",
+            "--aggregate", "--format", "csv", "-o", str(folder / "board.csv")]
+
+
+def _runs_column(expected: int | None) -> Callable[[Path], None]:
+    def check(folder: Path) -> None:
+        import csv
+
+        rows = list(csv.DictReader((folder / "board.csv").open(encoding="utf-8")))
+        assert len(rows) == 1, rows
+        assert rows[0].get("runs") == (None if expected is None else str(expected)), rows[0]
+
+    return check
+
+
+AGGREGATE_CASES = [
+    Case("compare_predictions_edited", "error", lambda f: _compare_two(f, "edited"),
+         ("does not match", "sha256", "restore the predictions written with this record")),
+    Case("compare_predictions_of_another_run", "error", lambda f: _compare_two(f, "other"),
+         ("does not match", "sha256")),
+    Case("compare_predictions_missing", "error", lambda f: _compare_two(f, "missing"),
+         ("predictions file", "is missing", "restore it")),
+    Case("aggregate_record_copied_under_another_name", "handled", lambda f: _aggregate(f, 1, distinct=False),
+         check=_runs_column(None)),
+    Case("aggregate_record_copied_twice_beside_another_run", "handled", lambda f: _aggregate(f, 2, distinct=True),
+         check=_runs_column(2)),
+]
+
+
+# -- int8 calibration data, checked before any export ---------------------------------------------
+
+
+def _int8(folder: Path, calibration: Path, *extra: str) -> list[str]:
+    folder_set(folder / "data", [], {})
+    return run_args(folder, "--backend", "onnx", "--precision", "int8", "--calibration-data", str(calibration), *extra)
+
+
+def _test_set_copy(folder: Path) -> Path:
+    """The benchmark set's images and labels under a training-sounding name, outside --data-root."""
+    src = folder_set(folder / "data", [], {})
+    dest = folder / "my_training_crops"
+    shutil.copytree(src, dest)
+    return dest
+
+
+CALIBRATION_FIX = "calibrate on training crops, or pass --allow-test-calibration"
+
+CALIBRATION_CASES = [
+    Case("int8_calibration_on_a_renamed_copy_of_the_test_set", "error",
+         lambda f: _int8(f, _test_set_copy(f)), ("3 of its 3 calibration samples are benchmark test samples",
+                                                 "IIIT5k_3000", CALIBRATION_FIX)),
+    Case("int8_calibration_on_the_test_set_as_an_lmdb", "error",
+         lambda f: _int8(f, lmdb_set(f / "elsewhere", clovaai(3))), ("benchmark test samples", CALIBRATION_FIX)),
+    Case("int8_calibration_on_the_test_set_itself", "error",
+         lambda f: _int8(f, f / "data" / "IIIT5K_3000"), ("3 of its 3 calibration samples", CALIBRATION_FIX)),
+    Case("int8_calibration_data_not_a_dataset", "error", lambda f: _int8(f, _blob(f)),
+         ("--calibration-data", "is not a dataset", "give a dataset of training crops")),
+    Case("int8_calibration_data_without_a_readable_image", "error",
+         lambda f: _int8(f, folder_set(f / "calib", [b"images/bad.png\tword"], {"bad.png": b"not a png"}, good=0)),
+         ("--calibration-data", "none of its 1 calibration samples is a readable image", "bad.png")),
+]
+
+
+# -- training ---------------------------------------------------------------------------------------
+
+
+def _train_args(data: Path, out: Path, *sets: str) -> list[str]:
+    settings = ["batch_size=1", "device=cpu", "amp=off", "workers=0", "log_every=0", "save_every_minutes=0", *sets]
+    return ["-p", "strbench_rare.plugin", "train", "--plugin", "rare", "--variant", "mv3", "--train-data", str(data),
+            "--output-dir", str(out), *[a for s in settings for a in ("--set", s)]]
+
+
+def _train_set(folder: Path, lines: list[bytes], images: dict[str, bytes], good: int = 3) -> Path:
+    return folder_set(folder / "train", lines, images, good=good)
+
+
+def _no_weights(folder: Path) -> None:
+    assert not list((folder / "out").glob("*.safetensors")) and not (folder / "out" / "last.ckpt").exists()
+
+
+BAD_PNG = {"bad.png": b"not a png"}
+
+
+def _resume(folder: Path, strip: bool) -> list[str]:
+    """A finished 3-step run (``--set max_steps=3``), resumed without that override; ``strip``: its
+    checkpoint made like one written before overrides were stored."""
+    from strbench.cli.main import main
+
+    data = _train_set(folder, [], {})
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["-q", *_train_args(data, folder / "out", "epochs=50", "max_steps=3")])
+    assert code == 0, "the first training run failed"
+    checkpoint = folder / "out" / "last.ckpt"
+    if strip:
+        import torch
+
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        for key in ("overrides", "label_policy"):
+            state["config"].pop(key, None)
+        state.pop("skipped_samples", None)
+        torch.save(state, checkpoint)
+    again = ("epochs=50", "max_steps=4") if strip else ("epochs=50",)  # the stripped run's steps given again
+    return [*_train_args(data, folder / "out", *again), "--resume", str(checkpoint)]
+
+
+TRAIN = "training samples"
+TRAIN_CASES = [
+    Case("train_no_readable_image", "error",
+         lambda f: _train_args(_train_set(f, [b"images/bad.png\tword"], BAD_PNG, good=0), f / "out"),
+         ("no usable training sample", "1 unreadable training samples", "no weights were written"),
+         check=_no_weights),
+    Case("train_every_label_outside_the_charset", "error",
+         lambda f: _train_args(_train_set(f, ["images/j.png\t日本".encode()], {"j.png": good_image(4)}, good=0),
+                               f / "out"),
+         ("no usable training sample", "outside the algorithm's charset", "'日本'"), check=_no_weights),
+    Case("train_label_outside_the_charset_skipped_not_truncated", "handled",
+         lambda f: _train_args(_train_set(f, ["images/c.png\tcafé".encode()], {"c.png": good_image(4)}), f / "out",
+                               "epochs=3"),
+         ("1 training samples had labels with characters outside the algorithm's charset", "'café'",
+          "label_policy=drop-chars")),
+    Case("train_label_policy_drop_chars_is_reported", "handled",
+         lambda f: _train_args(_train_set(f, ["images/c.png\tcafé".encode()], {"c.png": good_image(4)}), f / "out",
+                               "epochs=2", "label_policy=drop-chars"),
+         ("1 training samples were trained with the characters outside the algorithm's charset removed",)),
+    Case("train_label_policy_unknown", "error",
+         lambda f: _train_args(_train_set(f, [], {}), f / "out", "label_policy=ignore"),
+         ("training setting label_policy='ignore' is not one of: skip, drop-chars",)),
+    Case("train_unreadable_count_not_multiplied_by_epochs", "handled",
+         lambda f: _train_args(_train_set(f, [b"images/bad.png\tword"], BAD_PNG), f / "out", "epochs=3"),
+         ("1 unreadable training samples were skipped",)),
+    Case("train_unreadable_count_not_multiplied_by_repeats", "handled",
+         lambda f: _train_args(_train_set(f, [b"images/bad.png\tword"], BAD_PNG), f / "out", "epochs=2",
+                               "train_data_repeat=3"),
+         ("1 unreadable training samples were skipped",)),
+    Case("train_resume_keeps_the_set_overrides", "handled", lambda f: _resume(f, strip=False),
+         ("trained 3 steps",)),
+    Case("train_resume_of_a_checkpoint_without_stored_overrides", "handled", lambda f: _resume(f, strip=True),
+         ("does not record the --set overrides of its run", "label_policy=drop-chars", "trained 4 steps")),
+]
+
 CASES: list[Case] = [*LMDB_CASES, *MODE_CASES, *SKIP_CASES, *OPTION_CASES, *OUTPUT_CASES, *RECORD_CASES,
                      *WRITE_CASES, *LABEL_CASES, *DETECTION_CASES, *CONFINEMENT_CASES, *WRITER_CASES, *HOLDOUT_CASES,
-                     *READ_CASES]
+                     *READ_CASES, *AGGREGATE_CASES, *CALIBRATION_CASES, *TRAIN_CASES]
 
 
 def main(argv: list[str]) -> int:
