@@ -8,12 +8,12 @@ and may change without notice (a test checks that the packages under ``plugins/`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pluggy
 
 from strbench.checksum import sha256_file
 from strbench.data.base import DatasetFormat, RawSample, SampleSource
-from strbench.data.loader import LoadedBatch, decode_image, make_loader, open_dataset
-from strbench.data.preprocess import collate, make_batch, preprocess_image
 from strbench.data.suite import BenchmarkSuite, DatasetVersion, Download
 from strbench.errors import (
     DataError,
@@ -38,14 +38,57 @@ from strbench.plugin.types import (
 from strbench.run.metrics import Metric, Scored
 from strbench.run.protocols import Protocol
 from strbench.run.runinfo import RunInfo
-from strbench.training import TrainConfig, TrainTask, seed_everything, train
+from strbench.training.config import TrainConfig
 from strbench.training.recipes import Recipe, available_recipes, load_recipe
 from strbench.weights.download import fetch
-from strbench.weights.export import export_onnx, max_abs_diff, onnx_session
 from strbench.weights.identity import describe_weights
-from strbench.weights.io import compare_state, load_into, load_weights, save_weights
 from strbench.weights.paddle import read_pdparams
 from strbench.weights.releases import WeightsRelease
+
+if TYPE_CHECKING:
+    from strbench.data.loader import LoadedBatch, decode_image, make_loader, open_dataset
+    from strbench.data.preprocess import collate, make_batch, preprocess_image
+    from strbench.training import TrainTask, seed_everything, train
+    from strbench.weights.export import export_onnx, max_abs_diff, onnx_session
+    from strbench.weights.io import compare_state, load_into, load_weights, save_weights
+
+#: Names whose modules import torch (or cv2, onnx): imported on first use, so that importing
+#: strbench, and every command that runs no model, stays free of them.
+_LAZY = {
+    "LoadedBatch": "strbench.data.loader",
+    "decode_image": "strbench.data.loader",
+    "make_loader": "strbench.data.loader",
+    "open_dataset": "strbench.data.loader",
+    "collate": "strbench.data.preprocess",
+    "make_batch": "strbench.data.preprocess",
+    "preprocess_image": "strbench.data.preprocess",
+    "TrainTask": "strbench.training",
+    "seed_everything": "strbench.training",
+    "train": "strbench.training",
+    "export_onnx": "strbench.weights.export",
+    "max_abs_diff": "strbench.weights.export",
+    "onnx_session": "strbench.weights.export",
+    "compare_state": "strbench.weights.io",
+    "load_into": "strbench.weights.io",
+    "load_weights": "strbench.weights.io",
+    "save_weights": "strbench.weights.io",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'strbench' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

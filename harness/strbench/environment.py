@@ -12,8 +12,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from strbench.errors import UsageError
 
 PACKAGES = ("torch", "numpy", "pillow", "opencv-python-headless", "onnxruntime", "onnx", "pluggy", "rapidfuzz")
@@ -22,6 +20,10 @@ PACKAGES = ("torch", "numpy", "pillow", "opencv-python-headless", "onnxruntime",
 def resolve_device(value: str) -> str:
     """``auto`` -> ``cuda`` when CUDA is available, else ``cpu``; any other value is returned as
     given, except that asking for CUDA on a machine without it is a :class:`UsageError`."""
+    if value == "cpu":
+        return value
+    import torch
+
     if value == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if value.startswith("cuda") and not torch.cuda.is_available():
@@ -166,6 +168,8 @@ def git_state(start: str | None = None) -> dict[str, Any]:
 
 def gpu_info(device_index: int = 0) -> dict[str, Any] | None:
     """CUDA device facts from torch and NVML (``None`` without CUDA)."""
+    import torch
+
     if not torch.cuda.is_available():
         return None
     props = torch.cuda.get_device_properties(device_index)
@@ -194,6 +198,8 @@ def gpu_info(device_index: int = 0) -> dict[str, Any] | None:
 
 def collect(device: str = "cpu") -> dict[str, Any]:
     """Everything needed to interpret a speed or accuracy figure later."""
+    import torch
+
     from strbench import __version__
 
     return {

@@ -6,12 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-import torch
-
 from strbench import ui
 from strbench.cli.common import add_algorithm_args, plugin_options, positive_int, resolve_device
-from strbench.data.loader import decode_image
-from strbench.data.preprocess import make_batch
 from strbench.errors import SampleError
 from strbench.plugin.host import PluginHost
 
@@ -26,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
+    import torch
+
+    from strbench.data.loader import decode_image
+    from strbench.data.preprocess import make_batch
+
     algorithm = host.algorithm(args.algorithm)
     variant = algorithm.variant(args.variant).name
     weights = algorithm.resolve_weights(variant, args.weights) if args.weights else None

@@ -25,8 +25,6 @@ from strbench.report.terminal import (
     print_run_summary,
 )
 from strbench.run.runinfo import RunInfo
-from strbench.run.runner import run_benchmark
-from strbench.run.sharding import context_from_env, leave
 from strbench.weights.quantize import CALIBRATION_METHOD_NAMES, DEFAULT_CALIBRATION_METHOD
 
 
@@ -106,6 +104,9 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
+    from strbench.run.runner import run_benchmark
+    from strbench.run.sharding import context_from_env, leave
+
     ctx = context_from_env()
     if not ctx.is_main:  # under torchrun rank 0 reports the run
         ui.configure(quiet=True)

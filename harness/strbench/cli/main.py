@@ -67,8 +67,21 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
     return parser
 
 
+def _asks_version(argv: Sequence[str]) -> bool:
+    """``--version`` among the global options (before any command): answered without loading plugins."""
+    for arg in argv:
+        if arg == "--version":
+            return True
+        if arg in ("-h", "--help") or not arg.startswith("-"):
+            return False
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if _asks_version(argv):
+        print(f"strbench {__version__}")
+        return 0
     blocked, load = parse_plugin_args(_pre_parse(argv).plugin_args)
     from strbench import ui
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from strbench.data.base import DatasetFormat, SampleSource
 from strbench.data.preprocess import collate_prepared, decode_image, prepare
 from strbench.errors import DataError, SampleError, UsageError
 from strbench.plugin.types import Batch, InputSpec
+
+if TYPE_CHECKING:
+    import torch
 
 WORKER_TIMEOUT_S = 600
 Augment = Callable[[np.ndarray, int, int], np.ndarray]
@@ -71,7 +73,9 @@ class LoadedBatch:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-class _SampleDataset(torch.utils.data.Dataset):
+class _SampleDataset:
+    """A map-style dataset (``__len__``, ``__getitem__``: all a DataLoader needs)."""
+
     def __init__(self, source: SampleSource, spec: InputSpec, indices: Sequence[int], *,
                  augment: Augment | None = None, epoch: int = 0, perturb: Perturb | None = None) -> None:
         self.source, self.spec, self.indices = source, spec, list(indices)
@@ -137,6 +141,8 @@ def make_loader(
     ``perturb`` (evaluation under a corruption) is called as ``perturb(rgb, sample_key)`` right
     after decoding, before ``augment`` and preprocessing; picklable too.
     """
+    import torch
+
     dataset = _SampleDataset(source, input_spec, range(len(source)) if indices is None else indices,
                              augment=augment, epoch=epoch, perturb=perturb)
     if generator is None and shuffle:

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 from PIL import Image
 
@@ -41,11 +40,15 @@ def _rotate(rgb: np.ndarray, level: float, rng: np.random.Generator) -> np.ndarr
 
 
 def _blur(rgb: np.ndarray, level: float, rng: np.random.Generator) -> np.ndarray:
+    import cv2
+
     sigma = level * rgb.shape[0]
     return cv2.GaussianBlur(rgb, (0, 0), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REPLICATE)
 
 
 def _noise(rgb: np.ndarray, level: float, rng: np.random.Generator) -> np.ndarray:
+    import cv2
+
     h, w = rgb.shape[:2]
     gh = min(h, NOISE_GRID_HEIGHT)
     gw = max(1, min(w, round(gh * w / h)))
@@ -68,6 +71,8 @@ def _contrast(rgb: np.ndarray, level: float, rng: np.random.Generator) -> np.nda
 
 
 def _perspective(rgb: np.ndarray, level: float, rng: np.random.Generator) -> np.ndarray:
+    import cv2
+
     h, w = rgb.shape[:2]
     src = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
     inward = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], dtype=np.float32)
@@ -77,6 +82,8 @@ def _perspective(rgb: np.ndarray, level: float, rng: np.random.Generator) -> np.
 
 
 def _curvature(rgb: np.ndarray, level: float, rng: np.random.Generator) -> np.ndarray:
+    import cv2
+
     h, w = rgb.shape[:2]
     rise = level * h  # how far the middle of the word sits above (or below) its ends
     extra = int(np.ceil(rise))

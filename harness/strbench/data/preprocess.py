@@ -16,9 +16,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-import cv2
 import numpy as np
-import torch
 from PIL import Image, UnidentifiedImageError
 
 from strbench.errors import SampleError
@@ -92,7 +90,9 @@ def decode_image(data: bytes, key: str) -> np.ndarray:
     return rgb
 
 
-_CV2_INTERP = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "area": cv2.INTER_AREA}
+#: OpenCV's interpolation flags (``cv2.INTER_LINEAR``, ``INTER_CUBIC``, ``INTER_AREA``), by value so
+#: that this module imports without OpenCV.
+_CV2_INTERP = {"bilinear": 1, "bicubic": 2, "area": 3}
 _PIL_INTERP = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "area": Image.BOX}
 
 
@@ -138,6 +138,8 @@ def preprocess_image(rgb: np.ndarray, spec: InputSpec) -> tuple[np.ndarray, int]
     if spec.resize_backend == "pil":
         img = np.asarray(Image.fromarray(img).resize((new_w, spec.height), _PIL_INTERP[spec.interpolation]))
     else:
+        import cv2
+
         img = cv2.resize(img, (new_w, spec.height), interpolation=_CV2_INTERP[spec.interpolation])
     if img.ndim == 2:
         img = img[:, :, None]
@@ -157,6 +159,8 @@ def canvas_width(widths: Sequence[int], spec: InputSpec) -> int:
 
 def collate(keys: Sequence[str], images: Sequence[np.ndarray], unclamped: Sequence[int], spec: InputSpec) -> Batch:
     """Pad preprocessed images to a common width and stack them into a :class:`Batch`."""
+    import torch
+
     if not keys:
         return Batch(keys=[], images=torch.zeros(0, spec.num_channels, spec.height, max(spec.max_width, 1)),
                      valid_ratios=torch.zeros(0))

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import torch
-
 MB = 1024 * 1024
 
 
@@ -30,12 +28,16 @@ class PeakMemory:
     """
 
     def __init__(self, device: str) -> None:
+        import torch
+
         self.device = torch.device(device)
         self.cuda = self.device.type == "cuda"
         self.rss_reset = False
 
     def reset(self) -> None:
         if self.cuda:
+            import torch
+
             torch.cuda.synchronize(self.device)
             torch.cuda.reset_peak_memory_stats(self.device)
             return
@@ -47,6 +49,8 @@ class PeakMemory:
 
     def read(self) -> dict[str, Any]:
         if self.cuda:
+            import torch
+
             torch.cuda.synchronize(self.device)
             return {"kind": "cuda allocator",
                     "max_allocated_mb": round(torch.cuda.max_memory_allocated(self.device) / MB, 2),

@@ -6,23 +6,24 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from strbench import ui
 from strbench.data.base import SampleSource
-from strbench.data.loader import Perturb, make_loader
 from strbench.errors import PluginError
 from strbench.plugin.algorithm import Recognizer
 from strbench.run.metrics import Metric
 from strbench.run.protocols import Protocol
 from strbench.run.scoring import DatasetScore, SamplePrediction, score
 
-#: ``--precision`` names and their autocast dtypes (``None``: no autocast). ``int8`` is not an
-#: autocast: the model itself is quantized (an int8 ONNX graph, ``--backend onnx``).
-PRECISIONS: dict[str, torch.dtype | None] = {
-    "fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16, "int8": None,
+if TYPE_CHECKING:
+    from strbench.data.loader import Perturb
+
+#: ``--precision`` names and their autocast dtypes, as ``torch`` attribute names (``None``: no
+#: autocast). ``int8`` is not an autocast: the model itself is quantized (an int8 ONNX graph,
+#: ``--backend onnx``).
+PRECISIONS: dict[str, str | None] = {
+    "fp32": None, "fp16": "float16", "bf16": "bfloat16", "int8": None,
 }
 #: precisions the model is built in rather than autocast to
 QUANTIZED_PRECISIONS = ("int8",)
@@ -46,7 +47,9 @@ def autocast(device: str, precision: str) -> contextlib.AbstractContextManager[A
     dtype = PRECISIONS[precision]
     if dtype is None:
         return contextlib.nullcontext()
-    return torch.autocast(device_type=torch.device(device).type, dtype=dtype)
+    import torch
+
+    return torch.autocast(device_type=torch.device(device).type, dtype=getattr(torch, dtype))
 
 
 def predict_source(
@@ -66,6 +69,10 @@ def predict_source(
     With ``sink`` each batch's predictions go to it as they come and the returned list is empty
     (bounded memory); with ``advance`` progress is reported to the caller's bar instead of a new one;
     ``perturb`` corrupts each decoded image first (``--perturb``, :mod:`strbench.data.perturb`)."""
+    import torch
+
+    from strbench.data.loader import make_loader
+
     loader = make_loader(source, recognizer.input_spec, batch_size=batch_size, workers=workers, perturb=perturb)
     out: list[SamplePrediction] = []
     model_seconds = 0.0

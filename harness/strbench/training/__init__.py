@@ -6,11 +6,37 @@ piecewise learning rate, mixed precision on CUDA, gradient clipping, periodic va
 checkpoints that resume exactly, and initialisation from weights. Modules: ``config``
 (settings), ``task`` (the plugin's side), ``schedule`` (optimizer and LR), ``data`` (order,
 sources), ``checkpoint`` (state and RNG), ``loop`` (the loop itself).
+
+``TrainConfig`` and the recipes import without torch; the rest loads torch on first use.
 """
 
-from strbench.training.checkpoint import seed_everything
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from strbench.training.config import TrainConfig
-from strbench.training.loop import train
-from strbench.training.task import TrainTask
+
+if TYPE_CHECKING:
+    from strbench.training.checkpoint import seed_everything
+    from strbench.training.loop import train
+    from strbench.training.task import TrainTask
+
+_LAZY = {
+    "seed_everything": "strbench.training.checkpoint",
+    "train": "strbench.training.loop",
+    "TrainTask": "strbench.training.task",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'strbench.training' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["TrainConfig", "TrainTask", "seed_everything", "train"]

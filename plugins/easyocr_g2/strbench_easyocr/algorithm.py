@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from strbench import Algorithm, InputSpec, UsageError, Variant, load_into, load_weights
+from strbench import Algorithm, InputSpec, UsageError, Variant
 from strbench_easyocr import __version__
-from strbench_easyocr.model import EasyOcrCrnn, strip_data_parallel
-from strbench_easyocr.recognizer import EasyOcrRecognizer
+
+if TYPE_CHECKING:
+    from strbench_easyocr.recognizer import EasyOcrRecognizer
 
 #: EasyOCR ``english_g2`` dictionary (``config.py``): digits, 32 ASCII punctuation marks, space,
 #: the euro sign, A-Z, a-z. Class 0 is the CTC blank.
@@ -56,6 +57,10 @@ class EasyOcr(Algorithm):
     }
 
     def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> EasyOcrRecognizer:
+        from strbench import load_into, load_weights
+        from strbench_easyocr.model import EasyOcrCrnn, strip_data_parallel
+        from strbench_easyocr.recognizer import EasyOcrRecognizer
+
         self.variant(variant)
         path = Path(weights) if weights is not None else packaged_weights()
         classes = ["<blank>", *CHARSET]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strbench import Algorithm, InputSpec, UsageError, Variant
 from strbench_ppocr_onnx import __version__
 from strbench_ppocr_onnx.models import SMALL, TINY, ModelFiles, charset_of, model_path, read_onnx_charset
-from strbench_ppocr_onnx.recognizer import PpocrRecognizer
+
+if TYPE_CHECKING:
+    from strbench_ppocr_onnx.recognizer import PpocrRecognizer
 
 #: PaddleOCR's recognition input: BGR, height 48, (x/255 - 0.5) / 0.5, aspect ratio kept,
 #: right-padded with zeros to at least 320 pixels (``rec_image_shape = 3, 48, 320``).
@@ -54,6 +56,8 @@ class PpocrOnnx(Algorithm):
         return out
 
     def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> PpocrRecognizer:
+        from strbench_ppocr_onnx.recognizer import PpocrRecognizer
+
         self.variant(variant)
         files = FILES[variant or self.default_variant]
         if weights is None:

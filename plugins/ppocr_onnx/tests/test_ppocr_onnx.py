@@ -95,3 +95,20 @@ def test_charset_mismatch_is_reported(tmp_path, monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(UsageError, match="predicts 6906 classes but its charset has 4"):
         PpocrOnnx().load("v6-tiny", None)
     assert ctc_classes(["a", "b"]) == ["<blank>", "a", "b", " "]
+
+
+def test_packaged_charset_is_read_without_the_onnx_package() -> None:
+    """The variants list reads PP-OCRv6-small's charset by scanning the protobuf (no ``import onnx``,
+    which alone takes about a second); it is the same list onnx reads."""
+    need(models.SMALL)
+    path = models.model_path(models.SMALL)
+    assert models.read_packaged_charset(path) == models.read_onnx_charset(path)
+
+
+def test_packaged_charset_of_a_damaged_file_is_a_data_error(tmp_path) -> None:
+    from strbench import DataError
+
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\x0a\xff\xff\xff")  # a length running past the end
+    with pytest.raises(DataError, match="not a usable ONNX model"):
+        models.read_packaged_charset(bad)

@@ -18,10 +18,8 @@ from strbench import (
     Variant,
 )
 from strbench_rare import __version__
+from strbench_rare.defaults import RECIPES, training_defaults
 from strbench_rare.labels import CHARSET, DECODE_MODES
-from strbench_rare.recognizer import RareRecognizer
-from strbench_rare.tps import target_fiducials
-from strbench_rare.train_task import RECIPES, RareTrainTask, training_defaults
 from strbench_rare.weights import PADDLE_RELEASES, import_paddle, load_model, shipped_weights
 
 #: Training settings this plugin reads itself (the rest are :class:`strbench.training.TrainConfig`
@@ -99,6 +97,8 @@ class RareAlgorithm(Algorithm):
     def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> Recognizer:
         """Options: ``fast`` (default true: folded BN etc., same outputs), ``decode``
         (``paddle`` = skip sos/eos over all steps, or ``stop_at_eos``)."""
+        from strbench_rare.recognizer import RareRecognizer
+
         v = self.variant(variant)
         unknown = set(options) - {"fast", "decode"}
         if unknown:
@@ -147,6 +147,8 @@ class RareAlgorithm(Algorithm):
 
     def train(self, variant: str, config: Mapping[str, Any]) -> TrainResult:
         from strbench import TrainConfig, seed_everything, train
+        from strbench_rare.tps import target_fiducials
+        from strbench_rare.train_task import RareTrainTask
 
         v = self.variant(variant)
         tps_init = str(config.get("tps_init", "paddle"))

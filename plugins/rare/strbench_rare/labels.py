@@ -19,12 +19,14 @@ string at the first ``eos``; the two differ only when a model emits characters a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import torch
 
 from strbench import Prediction
+
+if TYPE_CHECKING:
+    import torch
 
 CHARSET = "0123456789abcdefghijklmnopqrstuvwxyz"
 SOS = 0
@@ -49,6 +51,8 @@ def encode_label(text: str, max_length: int = MAX_TEXT_LENGTH) -> list[int] | No
 
 def encode_batch(texts: Sequence[str], max_length: int = MAX_TEXT_LENGTH) -> tuple[torch.Tensor, list[int]]:
     """Encode labels; return ``(targets (N, max_length) int64, kept row indices)``."""
+    import torch
+
     rows, kept = [], []
     for i, text in enumerate(texts):
         ids = encode_label(text, max_length)
@@ -63,7 +67,7 @@ def decode_probs(probs: np.ndarray | torch.Tensor, mode: DecodeMode = "paddle") 
     """Decode ``(B, T, 38)`` probabilities to predictions (see the module docstring)."""
     if mode not in DECODE_MODES:
         raise ValueError(f"unknown decode mode {mode!r}; choose one of {', '.join(DECODE_MODES)}")
-    if isinstance(probs, torch.Tensor):
+    if not isinstance(probs, np.ndarray):  # a torch tensor
         probs = probs.detach().float().cpu().numpy()
     indices = probs.argmax(axis=2)
     maxima = probs.max(axis=2)

@@ -10,27 +10,18 @@ entropy summed over every sample and all 25 steps against ``[sos, chars, eos, so
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from strbench import Batch, Recognizer, TrainConfig, TrainTask, Variant, load_recipe
+from strbench import Batch, Recognizer, TrainConfig, TrainTask, Variant
 from strbench_rare.labels import EOS, NUM_CLASSES, SOS, encode_batch
 from strbench_rare.model import RareModel
 
 TPS_LR_MULTIPLIER = 0.1
 TPS_SLOW_PARAMS = ("transform.loc_net.fc1.weight", "transform.loc_net.fc2.weight", "transform.loc_net.fc2.bias")
-
-
-RECIPES = Path(__file__).parent / "recipes"
-
-
-def training_defaults(variant: str) -> dict[str, Any]:
-    """PaddleOCR's settings for ``variant`` (the ``paddle`` recipe) as TrainConfig fields."""
-    return load_recipe(RECIPES, "paddle", variant).settings
 
 
 def attention_loss(logits: torch.Tensor, targets: torch.Tensor, reduction: str = "sum") -> torch.Tensor:

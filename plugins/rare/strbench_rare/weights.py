@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+from strbench import WeightsRelease, read_pdparams, sha256_file
 
-from strbench import WeightsRelease, load_into, load_weights, read_pdparams, save_weights, sha256_file
-from strbench_rare.model import RareModel, build_model
-from strbench_rare.paddle_weights import convert_state
+if TYPE_CHECKING:
+    import torch
+
+    from strbench_rare.model import RareModel
 
 PADDLE_SUFFIXES = (".tar", ".gz", ".tgz", ".pdparams")
 
@@ -56,6 +57,10 @@ def is_paddle_file(path: Path) -> bool:
 
 def convert_paddle_file(variant: str, source: Path) -> tuple[RareModel, dict[str, Any]]:
     """Read PaddleOCR weights (tar or pdparams) into a fresh model; return it and conversion facts."""
+    from strbench import load_into
+    from strbench_rare.model import build_model
+    from strbench_rare.paddle_weights import convert_state
+
     paddle_state = read_pdparams(source)
     model = build_model(variant)
     state = convert_state(paddle_state, model, str(source))
@@ -74,6 +79,8 @@ def convert_paddle_file(variant: str, source: Path) -> tuple[RareModel, dict[str
 
 def import_paddle(variant: str, source: Path, dest: Path) -> dict[str, Any]:
     """Convert ``source`` to a safetensors file at ``dest`` holding the source sha256 in its metadata."""
+    from strbench import save_weights
+
     model, facts = convert_paddle_file(variant, source)
     metadata = {k: str(v) for k, v in facts.items()} | {"algorithm": "rare"}
     save_weights(model.state_dict(), dest, metadata)
@@ -82,6 +89,9 @@ def import_paddle(variant: str, source: Path, dest: Path) -> dict[str, Any]:
 
 def load_model(variant: str, weights: Path | None) -> RareModel:
     """A model for ``variant`` with ``weights`` (``None``: a fresh, untrained network)."""
+    from strbench import load_into, load_weights
+    from strbench_rare.model import build_model
+
     if weights is None:
         return build_model(variant)
     weights = Path(weights)
@@ -95,6 +105,8 @@ def load_model(variant: str, weights: Path | None) -> RareModel:
 
 def _with_bn_counters(state: dict[str, torch.Tensor], model: RareModel) -> dict[str, torch.Tensor]:
     """Accept state dicts without BN ``num_batches_tracked`` counters (they do not affect inference)."""
+    import torch
+
     own = model.state_dict()
     extra = {k: torch.zeros_like(v) for k, v in own.items() if k.endswith("num_batches_tracked") and k not in state}
     return {**state, **extra}

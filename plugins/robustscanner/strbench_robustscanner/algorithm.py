@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from strbench import (
     Algorithm,
@@ -24,8 +22,9 @@ from strbench import (
 )
 from strbench_robustscanner import __version__
 from strbench_robustscanner.labels import Vocabulary, dict90
-from strbench_robustscanner.network import NetworkConfig, RobustScanner
-from strbench_robustscanner.recognizer import RobustScannerRecognizer
+
+if TYPE_CHECKING:
+    from strbench_robustscanner.network import RobustScanner
 
 PADDLE_URL = "https://paddleocr.bj.bcebos.com/contribution/rec_r31_robustscanner.tar"
 PADDLE_RELEASE = WeightsRelease(PADDLE_URL, reported_accuracy="87.77%",
@@ -54,6 +53,8 @@ TRAIN_DEFAULTS: dict[str, Any] = load_recipe(RECIPES, "paddle", "r31").settings
 def init_untrained(model: RobustScanner, seed: int = 0) -> None:
     """Seeded initialisation following the PaddleOCR config (KaimingNormal convs in the backbone,
     Xavier-normal channel reduction); the rest keeps PyTorch's defaults. PAD row zeroed."""
+    import torch
+
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, param in model.named_parameters():
@@ -97,6 +98,10 @@ class RobustScannerAlgorithm(Algorithm):
     def build(self, variant: str, network: Mapping[str, Any] | None = None, seed: int = 0) -> RobustScanner:
         """An untrained network, the same for the same ``seed`` (``network`` overrides sizes,
         e.g. a width-reduced test config)."""
+        import torch
+
+        from strbench_robustscanner.network import NetworkConfig, RobustScanner
+
         self.variant(variant)
         config = NetworkConfig.from_mapping(dict(network or {}))
         with torch.random.fork_rng(devices=[]):
@@ -121,6 +126,8 @@ class RobustScannerAlgorithm(Algorithm):
     def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> Recognizer:
         """Options: ``fast`` (default True: the optimised inference path; False: the reference
         path), ``network`` (a mapping of :class:`NetworkConfig` overrides), ``seed``."""
+        from strbench_robustscanner.recognizer import RobustScannerRecognizer
+
         v = self.variant(variant)
         model = self.build(variant, options.get("network"), int(options.get("seed", 0)))
         if weights is not None:

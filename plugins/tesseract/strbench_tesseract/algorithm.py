@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strbench import Algorithm, InputSpec, UsageError, Variant
 from strbench_tesseract import __version__
-from strbench_tesseract.recognizer import TesseractRecognizer
 from strbench_tesseract.tessdata import APT_PACKAGE, find_tessdata
+
+if TYPE_CHECKING:
+    from strbench_tesseract.recognizer import TesseractRecognizer
 
 #: Raw RGB images (``Batch.raw``): Tesseract does its own binarisation and scaling.
 INPUT_SPEC = InputSpec(height=0, max_width=0, channels="RGB", resize="none")
@@ -41,6 +43,8 @@ class Tesseract(Algorithm):
         if weights is not None:
             raise UsageError("tesseract takes its model from the tessdata folder, not --weights; "
                              "set TESSDATA_PREFIX to a folder holding eng.traineddata instead")
+        from strbench_tesseract.recognizer import TesseractRecognizer
+
         return TesseractRecognizer(find_tessdata("eng"), "eng", INPUT_SPEC, CHARSET)
 
     def weights_identity(self, variant: str, weights: Path | None) -> dict[str, Any]:
