@@ -25,7 +25,8 @@ class TestRareConformance(ConformanceTests):
     num_samples = 3
 
     @pytest.fixture(scope="class", autouse=True)
-    def _present(self) -> None:
+    @classmethod
+    def _present(cls) -> None:
         require_plugin("strbench_rare.plugin")
 
 
@@ -35,5 +36,6 @@ class TestRobustScannerConformance(ConformanceTests):
     num_samples = 3
 
     @pytest.fixture(scope="class", autouse=True)
-    def _present(self) -> None:
+    @classmethod
+    def _present(cls) -> None:
         require_plugin("strbench_robustscanner.plugin")

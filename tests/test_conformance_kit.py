@@ -170,7 +170,7 @@ def test_command_line_kit(tmp_path: Path, plugin_module: str, outcome: str) -> N
     name = "fake-good" if outcome == "passed" else "fake-leaky"
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "strbench.testing.plugin", "--pyargs", "strbench.testing",
-         "--strbench-plugin", name, "-q", "-p", "no:cacheprovider"],
+         "--strbench-plugin", name, "-q", "-p", "no:cacheprovider", "-W", "error::pytest.PytestDeprecationWarning"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )
     summary = proc.stdout.strip().splitlines()[-1]
@@ -181,3 +181,12 @@ def test_command_line_kit(tmp_path: Path, plugin_module: str, outcome: str) -> N
         assert proc.returncode == 1, proc.stdout[-3000:]
         assert "2 failed" in summary and "test_batch_equals_one_by_one" in proc.stdout
         assert "test_batch_invariance_mixed_widths" in proc.stdout and "images used" in proc.stdout
+
+
+def test_kit_without_pytest_says_to_install_the_test_extra() -> None:
+    """``import strbench.testing`` where pytest is missing (simulated) names the extra to install."""
+    code = ("import sys\nsys.modules['pytest'] = None\n"
+            "try:\n    import strbench.testing\nexcept ImportError as exc:\n    print(exc)\nelse:\n    print('imported')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "pip install 'strbench[test]'" in proc.stdout and "pytest" in proc.stdout

@@ -9,12 +9,21 @@
   :func:`conformance_samples`, :class:`PluginHost` (the registry as the CLI builds it) and
   :func:`run_cli` (``strbench ...`` in-process).
 
-Plugins and their tests import from ``strbench`` and ``strbench.testing`` only.
+Plugins and their tests import from ``strbench`` and ``strbench.testing`` only. The kit needs
+pytest: ``pip install 'strbench[test]'``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+try:
+    import pytest  # noqa: F401  (the kit's test classes and fixtures are pytest's)
+except ModuleNotFoundError as exc:
+    if exc.name != "pytest":
+        raise
+    raise ImportError("strbench.testing (the plugin conformance kit) needs pytest; "
+                      "install it with: pip install 'strbench[test]'", name="pytest") from exc
 
 from strbench.data.preprocess import make_batch
 from strbench.plugin.host import PluginHost

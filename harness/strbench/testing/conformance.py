@@ -41,30 +41,40 @@ class ConformanceTests:
 
     # -- fixtures (one model load per test class) ------------------------------------------
 
+    # Class-scoped fixtures are classmethods (pytest runs them once per class, so they must not
+    # depend on a test instance); ``make_host``, an instance method subclasses override, is
+    # called on a fresh instance.
+
     @pytest.fixture(scope="class")
-    def host(self) -> PluginHost:
-        if not self.algorithm_name:
+    @classmethod
+    def host(cls) -> PluginHost:
+        if not cls.algorithm_name:
             pytest.skip("set algorithm_name on the ConformanceTests subclass (or pass --strbench-plugin)")
-        return self.make_host()
+        return cls().make_host()
 
     @pytest.fixture(scope="class")
-    def algorithm(self, host: PluginHost) -> Algorithm:
-        return checks.check_registration(host, self.algorithm_name)
+    @classmethod
+    def algorithm(cls, host: PluginHost) -> Algorithm:
+        return checks.check_registration(host, cls.algorithm_name)
 
     @pytest.fixture(scope="class")
-    def variant_name(self, algorithm: Algorithm) -> str:
-        return algorithm.variant(self.variant).name
+    @classmethod
+    def variant_name(cls, algorithm: Algorithm) -> str:
+        return algorithm.variant(cls.variant).name
 
     @pytest.fixture(scope="class")
-    def recognizer(self, algorithm: Algorithm, variant_name: str) -> Recognizer:
-        return algorithm.load(variant_name, self.weights, "cpu", **self.load_options)
+    @classmethod
+    def recognizer(cls, algorithm: Algorithm, variant_name: str) -> Recognizer:
+        return algorithm.load(variant_name, cls.weights, "cpu", **cls.load_options)
 
     @pytest.fixture(scope="class")
-    def samples(self) -> ConformanceSamples:
-        return conformance_samples(self.num_samples)
+    @classmethod
+    def samples(cls) -> ConformanceSamples:
+        return conformance_samples(cls.num_samples)
 
     @pytest.fixture(scope="class")
-    def batched(self, recognizer: Recognizer, samples: ConformanceSamples) -> dict[int, Prediction]:
+    @classmethod
+    def batched(cls, recognizer: Recognizer, samples: ConformanceSamples) -> dict[int, Prediction]:
         """Predictions of all samples in one batch (checked by :meth:`test_inference`)."""
         return checks.check_inference(recognizer, samples.source, samples.indices, len(samples.indices))
 
