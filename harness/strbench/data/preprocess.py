@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import io
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from functools import cache
@@ -66,6 +67,12 @@ def to_rgb(img: Image.Image, key: str) -> np.ndarray:
                            f"(8-bit PNG or JPEG)")
 
 
+def _stable(exc: BaseException) -> str:
+    """An exception's message without object addresses (``<_io.BytesIO object at 0x7f…>``), so the
+    reason a record stores for a skip is the same in every run and process."""
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", str(exc))
+
+
 def decode_image(data: bytes, key: str) -> np.ndarray:
     """Decode encoded image bytes to an RGB uint8 ``HxWx3`` array or raise :class:`SampleError`."""
     if not data:
@@ -83,8 +90,8 @@ def decode_image(data: bytes, key: str) -> np.ndarray:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise SampleError(key, f"decompression bomb: {exc}; crop or shrink the image") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise SampleError(key, f"cannot decode image ({type(exc).__name__}: {exc}); the file is corrupt or "
-                               f"truncated: replace it or remove the sample") from None
+        raise SampleError(key, f"cannot decode image ({type(exc).__name__}: {_stable(exc)}); the file is corrupt "
+                               f"or truncated: replace it or remove the sample") from None
     if rgb.shape[0] == 0 or rgb.shape[1] == 0:
         raise SampleError(key, f"image has zero size {rgb.shape[1]}x{rgb.shape[0]}")
     return rgb
