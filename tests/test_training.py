@@ -293,15 +293,15 @@ def test_log_curve_and_time_based_checkpoint(tmp_path, datasets):
     from strbench.training.log import read_log
 
     out = tmp_path / "log"
-    train(TinyTask(), _config(out, max_steps=4, log_every=2, save_every=0, save_every_minutes=1e-9))
+    train(TinyTask(), _config(out, epochs=10, max_steps=20, log_every=2, save_every=0, save_every_minutes=1e-9))
     events = read_log(out / "train_log.jsonl")
     kinds = [e["event"] for e in events]
-    assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("train") == 2
+    assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("train") == 11
     train_events = [e for e in events if e["event"] == "train"]
-    assert [e["step"] for e in train_events] == [2, 4]
+    assert [e["step"] for e in train_events] == [1, *range(2, 21, 2)]  # the first step, then every log_every
     assert all(e["sample_passes"] > 0 and e["images_per_second"] > 0 and "lr" in e for e in train_events)
     assert (out / "train_curve.png").stat().st_size > 1000
-    assert load_checkpoint(out / "last.ckpt")["global_step"] == 4
+    assert load_checkpoint(out / "last.ckpt")["global_step"] == 20
 
 
 def test_cosine_schedule_warms_up_then_decays():

@@ -32,6 +32,7 @@ from strbench.plugin.types import (
     InputSpec,
     Prediction,
     TrainResult,
+    TrainSetting,
     Variant,
     to_jsonable,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "Prediction",
     "Recognizer",
     "TrainResult",
+    "TrainSetting",
     "Variant",
     "hookimpl",
     "__version__",

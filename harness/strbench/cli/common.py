@@ -30,8 +30,8 @@ positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
 
 
-def add_algorithm_args(parser: argparse.ArgumentParser, *, weights: bool = True) -> None:
-    parser.add_argument("--algorithm", "--plugin", dest="algorithm", required=True, metavar="NAME",
+def add_algorithm_args(parser: argparse.ArgumentParser, *, weights: bool = True, required: bool = True) -> None:
+    parser.add_argument("--algorithm", "--plugin", dest="algorithm", required=required, metavar="NAME",
                         help="algorithm to use (see 'strbench plugins'; --plugin is an alias)")
     parser.add_argument("--variant", "--backbone", dest="variant", metavar="VARIANT",
                         help="variant of the algorithm (a backbone, a model size, a language model; --backbone is "

@@ -19,6 +19,7 @@ from strbench.plugin.types import (
     InputSpec,
     Prediction,
     TrainResult,
+    TrainSetting,
     Variant,
 )
 from strbench.weights.releases import WeightsRelease, fetch_release
@@ -96,6 +97,8 @@ class Algorithm(ABC):
     weight_releases: Mapping[str, Mapping[str, WeightsRelease]] = {}
     #: Folder of training recipes (``*.toml``, see :mod:`strbench.training.recipes`), or ``None``.
     recipe_dir: Path | None = None
+    #: Training settings the algorithm reads itself (``--set``), beside ``TrainConfig``'s.
+    train_settings: tuple[TrainSetting, ...] = ()
 
     def variant(self, name: str | None) -> Variant:
         """Resolve a variant name (``None`` selects :attr:`default_variant`)."""

@@ -108,6 +108,21 @@ class Variant:
     #: What ``default_weights`` were trained on, in a few words (leaderboards show it), e.g.
     #: ``"synthetic 460k + real 6.7k, strbench recipe"`` or ``"publisher's data (...)"``.
     training_data: str | None = None
+    #: A conservative figure for training throughput on a CPU (images/s at the variant's CPU recipe,
+    #: 2 threads): ``strbench train`` warns before a CPU run it estimates at over an hour. ``None``: no
+    #: figure, no warning.
+    cpu_train_images_per_second: float | None = None
+
+
+@dataclass(frozen=True)
+class TrainSetting:
+    """A training setting an algorithm reads itself, beside :class:`strbench.TrainConfig`'s fields:
+    ``--set name=value`` passes it and ``strbench train --list-settings`` shows it."""
+
+    name: str
+    default: Any
+    type: str  # as shown, e.g. "paddle | identity" or "JSON object"
+    meaning: str
 
 
 @dataclass(frozen=True)

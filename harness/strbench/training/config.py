@@ -2,12 +2,13 @@
 
 ``--set key=value`` overrides arrive as strings; :meth:`TrainConfig.from_mapping` converts them
 to the field types (``"1e-4"`` -> float, ``"0.9,0.999"`` or ``"[0.9, 0.999]"`` -> tuple,
-``"none"`` -> ``None`` ...) and rejects unknown keys with the list of valid ones.
+``"none"`` -> ``None`` ...) and rejects unknown keys, naming the closest valid ones.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import math
 import os
@@ -30,84 +31,93 @@ LABEL_POLICIES = ("skip", "drop-chars")
 _NONE_WORDS = ("", "none", "null")
 
 
+def setting(default: Any, meaning: str, *, choices: tuple[str, ...] = ()) -> Any:
+    """A :class:`TrainConfig` field: its default and what it means, the one description of the
+    setting (``strbench train --list-settings`` shows it). A list default is copied per config."""
+    metadata = {"help": meaning, "choices": choices}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass
 class TrainConfig:
     """Everything :func:`strbench.training.train` needs besides the task.
 
-    - ``train_data_repeat``: how many times each ``train_data`` source appears in an epoch
-      (default once each), e.g. ``[1, 8]`` to mix a large synthetic set with a small real one.
-    - ``epochs``/``max_steps``/``max_minutes``: training stops at whichever comes first
-      (``max_steps`` counts optimizer steps over the whole run, also across a resume;
-      ``max_minutes`` is the wall time of this invocation, for budgeted runs; the LR schedule
-      still spans ``max_steps``).
-    - ``optimizer``: ``adam`` (``weight_decay`` is a coupled L2 penalty, like Paddle's
-      ``L2Decay``) or ``adamw`` (decoupled decay).
-    - ``lr_schedule``: ``constant`` (``lr``) or ``piecewise``: ``lr_values[i]`` applies before the
-      boundary ``lr_boundaries_epochs[i]`` (in epochs, converted to steps as PaddleOCR's
-      ``Piecewise`` does), ``lr_values[-1]`` after the last one; ``cosine``: linear warm-up
-      from 0 over ``warmup_steps``, then a cosine decay to ``lr * min_lr_ratio`` at the last
-      step. Parameter groups keep their LR multipliers relative to ``lr``.
-    - ``amp``: ``auto`` = bf16 autocast on CUDA when supported, else fp16 with a gradient scaler;
-      off on CPU. ``bf16`` also runs on a CPU (autocast), ``fp16`` needs CUDA.
-    - ``teacher_forcing``, ``loss_reduction`` (``sum`` or ``token-mean``) and
-      ``aux_ctc_weight``: read by attention-decoder tasks that support them (see the plugin).
-    - ``augment``: on-the-fly training augmentation, ``off`` or a preset of
-      :mod:`strbench.training.augment`; ``augment_prob`` the chance each sample is augmented.
-    - ``eval_every``/``log_every``/``save_every``: in optimizer steps; 0 = only at the end.
-      Validation (word accuracy under ``val_protocol``, sample-weighted over ``val_data``)
-      always runs at the end when ``val_data`` is given. ``save_every_minutes`` also saves
-      the checkpoint when that much wall time has passed since the last save (0: off).
-      ``snapshot_every`` keeps the weights of every that many steps as
-      ``snapshots/step<N>.safetensors`` (0: off), e.g. to evaluate points of the curve later.
-    - ``resume``: a ``last.ckpt`` to continue exactly; ``init_weights``: weights to start from
-      (fine-tuning), at step 0.
-    - ``recipe``: the ``NAME[:STAGE]`` the settings came from (recorded in the training log).
-    - ``label_policy``: a label holding characters outside the algorithm's charset is skipped
-      (``skip``, the default) or trained with those characters removed (``drop-chars``); either
-      way the samples are counted and reported.
-    - ``overrides``: the ``--set`` overrides of the run as ``key=value`` (stored in checkpoints,
-      so ``--resume`` keeps them).
+    Each field's meaning is stated with its default below (``strbench train --list-settings``
+    shows them with the defaults a recipe gives). ``epochs``, ``max_steps`` and ``max_minutes``
+    stop training at whichever comes first. Validation always runs at the end when ``val_data``
+    is given.
     """
 
-    train_data: list[str] = field(default_factory=list)
-    train_data_repeat: list[int] = field(default_factory=list)
-    val_data: list[str] = field(default_factory=list)
-    output_dir: str = ""
-    epochs: int = 1
-    max_steps: int | None = None
-    max_minutes: float | None = None
-    batch_size: int = 64
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    betas: tuple[float, float] = (0.9, 0.999)
-    eps: float = 1e-8
-    weight_decay: float = 0.0
-    lr_schedule: str = "constant"
-    lr_boundaries_epochs: list[float] = field(default_factory=list)
-    lr_values: list[float] = field(default_factory=list)
-    warmup_steps: int = 0
-    min_lr_ratio: float = 0.0
-    grad_clip: float | None = None
-    amp: str = "auto"
-    device: str = "auto"
-    workers: int = 0
-    seed: int = 0
-    eval_every: int = 0
-    val_protocol: str = "lower36"
-    log_every: int = 50
-    save_every: int = 0
-    save_every_minutes: float = 10.0
-    snapshot_every: int = 0
-    teacher_forcing: bool = False
-    loss_reduction: str = "sum"
-    aux_ctc_weight: float = 0.0
-    augment: str = "off"
-    augment_prob: float = 0.5
-    resume: str | None = None
-    init_weights: str | None = None
-    recipe: str | None = None
-    label_policy: str = "skip"
-    overrides: list[str] = field(default_factory=list)
+    train_data: list[str] = setting([], "training datasets, LMDB folders or label files (--train-data)")
+    train_data_repeat: list[int] = setting(
+        [], "how many times each train_data source appears in an epoch (default once each), e.g. 1,8 to mix "
+            "a large synthetic set with a small real one")
+    val_data: list[str] = setting([], "validation datasets (--val-data); word accuracy under val_protocol, "
+                                      "sample-weighted over them, chooses best.safetensors")
+    output_dir: str = setting("", "where checkpoints, weights, the training log and curve go (--output-dir)")
+    epochs: int = setting(1, "passes over train_data (training stops at epochs, max_steps or max_minutes, "
+                             "whichever comes first)")
+    max_steps: int | None = setting(None, "optimizer steps over the whole run, also across a resume; the LR "
+                                          "schedule spans them (none: epochs decide)")
+    max_minutes: float | None = setting(None, "wall time of this invocation in minutes, for budgeted runs; the "
+                                              "LR schedule still spans max_steps (none: no limit)")
+    batch_size: int = setting(64, "samples per optimizer step (per process under torchrun); validation "
+                                  "batches too")
+    optimizer: str = setting("adam", "adam (weight_decay is a coupled L2 penalty, like Paddle's L2Decay) or "
+                                     "adamw (decoupled decay)", choices=OPTIMIZERS)
+    lr: float = setting(1e-3, "learning rate; parameter groups keep their multipliers relative to it")
+    betas: tuple[float, float] = setting((0.9, 0.999), "Adam's beta1,beta2")
+    eps: float = setting(1e-8, "Adam's epsilon")
+    weight_decay: float = setting(0.0, "L2 penalty (adam) or decoupled weight decay (adamw)")
+    lr_schedule: str = setting(
+        "constant", "constant (lr); piecewise (lr_values between lr_boundaries_epochs); cosine (linear "
+                    "warm-up from 0 over warmup_steps, then a cosine decay to lr x min_lr_ratio at the last "
+                    "step)", choices=LR_SCHEDULES)
+    lr_boundaries_epochs: list[float] = setting(
+        [], "piecewise: the boundaries in epochs (converted to steps as PaddleOCR's Piecewise does)")
+    lr_values: list[float] = setting(
+        [], "piecewise: lr_values[i] applies before boundary i, the last one after the last boundary")
+    warmup_steps: int = setting(0, "cosine: steps of linear warm-up from 0 to lr")
+    min_lr_ratio: float = setting(0.0, "cosine: the LR at the last step as a fraction of lr")
+    grad_clip: float | None = setting(None, "clip the gradient norm to this (none: no clipping)")
+    amp: str = setting("auto", "auto: bf16 autocast on CUDA when supported, else fp16 with a gradient scaler; "
+                               "off on a CPU. bf16 also runs on a CPU, fp16 needs CUDA", choices=AMP_MODES)
+    device: str = setting("auto", "cpu, cuda, cuda:N or auto (--device)")
+    workers: int = setting(0, "data-loading worker processes (0: in the training process)")
+    seed: int = setting(0, "seeds the initial network, the data order and augmentation")
+    eval_every: int = setting(0, "validate every this many optimizer steps (0: only at the end)")
+    val_protocol: str = setting("lower36", "the protocol validation scores word accuracy under")
+    val_limit: int = setting(2000, "validate on at most this many samples of each val_data source, evenly "
+                                   "spaced through it (0: all)")
+    log_every: int = setting(50, "a log line every this many optimizer steps (0: none between the first and "
+                                 "the last step); a run of fewer than 10 x log_every steps logs about 10 "
+                                 "times; the first step and the end always log")
+    save_every: int = setting(0, "save the checkpoint every this many optimizer steps (0: at the end and by "
+                                 "save_every_minutes)")
+    save_every_minutes: float = setting(10.0, "also save the checkpoint when this much wall time has passed "
+                                              "since the last save (0: off)")
+    snapshot_every: int = setting(0, "keep the weights of every this many steps as "
+                                     "snapshots/step<N>.safetensors (0: off)")
+    teacher_forcing: bool = setting(False, "attention decoders see the right previous character in training "
+                                           "(read by tasks that support it, see the plugin)")
+    loss_reduction: str = setting(
+        "sum", "sum or token-mean over label positions (read by attention-decoder tasks that support it); "
+               "the logged loss is per label token either way", choices=LOSS_REDUCTIONS)
+    aux_ctc_weight: float = setting(0.0, "weight of an auxiliary CTC loss (read by tasks that support it; "
+                                         "0: off)")
+    augment: str = setting("off", "on-the-fly training augmentation: off or a preset (light, strbench, strong)")
+    augment_prob: float = setting(0.5, "the chance each training sample is augmented")
+    resume: str | None = setting(None, "a last.ckpt to continue exactly (--resume)")
+    init_weights: str | None = setting(None, "weights to start from, at step 0: fine-tuning (--init-weights)")
+    recipe: str | None = setting(None, "the NAME[:STAGE] the settings came from, recorded in the training log "
+                                       "(--recipe)")
+    label_policy: str = setting(
+        "skip", "a label with characters outside the algorithm's charset is skipped (skip) or trained with "
+                "them removed (drop-chars); counted and reported either way", choices=LABEL_POLICIES)
+    overrides: list[str] = setting([], "the run's --set overrides as key=value, stored in checkpoints so "
+                                       "--resume keeps them")
 
     def __post_init__(self) -> None:
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -123,7 +133,7 @@ class TrainConfig:
         for name in ("epochs", "batch_size"):
             if getattr(self, name) < 1:
                 raise UsageError(f"training setting {name} must be at least 1, got {getattr(self, name)}")
-        for name in ("workers", "eval_every", "log_every", "save_every", "snapshot_every"):
+        for name in ("workers", "eval_every", "val_limit", "log_every", "save_every", "snapshot_every"):
             if getattr(self, name) < 0:
                 raise UsageError(f"training setting {name} must be >= 0, got {getattr(self, name)}")
         if self.max_minutes is not None and self.max_minutes <= 0:
@@ -164,15 +174,64 @@ class TrainConfig:
         for origin, mapping in (("default", defaults), ("override", overrides)):
             for key, raw in mapping.items():
                 if key not in hints:
-                    raise UsageError(
-                        f"unknown training setting {key!r} ({origin}); valid settings: {', '.join(valid)}"
-                    )
+                    raise unknown_setting(key, valid, f" ({origin})")
                 values[key] = convert(raw, hints[key], key)
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (lists, tuples, numbers, strings, ``None``) for checkpoints and records."""
         return dataclasses.asdict(self)
+
+
+def unknown_setting(key: str, valid: list[str], where: str = "") -> UsageError:
+    """The error for an unknown setting ``key``: the closest valid names first, then all of them."""
+    close = difflib.get_close_matches(key, valid, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close[:1])}{''.join(', ' + c for c in close[1:])}?" if close else ""
+    return UsageError(f"unknown training setting {key!r}{where}{hint} (valid settings: {', '.join(valid)}; "
+                      f"'strbench train --list-settings' explains each)")
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    """One training setting as ``strbench train --list-settings`` shows it."""
+
+    name: str
+    default: Any
+    type: str
+    meaning: str
+    source: str  # "harness", "plugin", or where a recipe or the variant set the default
+
+
+def type_name(hint: Any, choices: tuple[str, ...] = ()) -> str:
+    """``int | None`` -> ``int or none``; ``list[str]`` -> ``list of str``; choices are listed."""
+    if choices:
+        return " | ".join(choices)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        inner = [type_name(a) for a in args if a is not type(None)]
+        return " or ".join(inner) + (" or none" if type(None) in args else "")
+    if origin is list:
+        return f"list of {type_name(args[0])}"
+    if origin is tuple:
+        return ",".join(type_name(a) for a in args)
+    return getattr(hint, "__name__", str(hint))
+
+
+def describe_settings(defaults: Mapping[str, Any] | None = None, source: str = "") -> list[SettingInfo]:
+    """Every :class:`TrainConfig` setting with its default (``defaults`` overriding the harness's,
+    converted to the field's type; those say ``source``), type and meaning, in field order."""
+    defaults = defaults or {}
+    hints = typing.get_type_hints(TrainConfig)
+    rows = []
+    for f in dataclasses.fields(TrainConfig):
+        if f.name in defaults:
+            default, origin = convert(defaults[f.name], hints[f.name], f.name), source
+        else:
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            origin = "harness"
+        rows.append(SettingInfo(f.name, default, type_name(hints[f.name], f.metadata.get("choices", ())),
+                                f.metadata.get("help", ""), origin))
+    return rows
 
 
 def _check_ranges(cfg: TrainConfig) -> None:

@@ -12,6 +12,31 @@ from strbench.data.base import RawSample, SampleSource
 from strbench.plugin.types import Batch
 
 
+class SpreadSubset(SampleSource):
+    """At most ``limit`` samples of ``source``, evenly spaced through it (the same ones every time),
+    so a validation set ordered by origin is sampled across all of it."""
+
+    def __init__(self, source: SampleSource, limit: int) -> None:
+        self.source = source
+        self.location = source.location
+        n = len(source)
+        self.indices = [i * n // limit for i in range(limit)] if 0 < limit < n else list(range(n))
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def read(self, index: int) -> RawSample:
+        return self.source.read(self.indices[index])
+
+    def label(self, index: int) -> str:
+        return self.source.label(self.indices[index])
+
+    def key(self, index: int) -> str:
+        return self.source.key(self.indices[index])
+
+    def close(self) -> None:
+        self.source.close()
+
 class ConcatSource(SampleSource):
     """Several sources seen as one; indices run through them in order."""
 

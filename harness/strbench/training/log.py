@@ -37,11 +37,12 @@ def read_log(path: Path) -> list[dict[str, Any]]:
 
 
 class Throughput:
-    """Images per second over the last ``window`` optimizer steps."""
+    """Images per second over the last ``window`` optimizer steps (from its creation until then)."""
 
     def __init__(self, window: int = 50) -> None:
         self.marks: deque[tuple[float, int]] = deque(maxlen=window + 1)
         self.count = 0
+        self.marks.append((time.perf_counter(), 0))
 
     def add(self, images: int) -> None:
         self.count += images

@@ -10,6 +10,7 @@ result is bit-for-bit the same as an uninterrupted run.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -34,7 +35,15 @@ from strbench.training.checkpoint import (
 )
 from strbench.training.config import TrainConfig
 from strbench.training.curve import plot_curve
-from strbench.training.data import ConcatSource, epoch_generator, epoch_order, leading_size, select, to_device
+from strbench.training.data import (
+    ConcatSource,
+    SpreadSubset,
+    epoch_generator,
+    epoch_order,
+    leading_size,
+    select,
+    to_device,
+)
 from strbench.training.distributed import (
     DistContext,
     context_from_env,
@@ -352,26 +361,28 @@ class _Trainer:
         """Sample-weighted word accuracy over ``val_data`` (rank 0); keeps ``best.safetensors``."""
         if self.recognizer is None or not self.dist.is_main:
             return None
-        from strbench.run.evaluation import evaluate_source
+        from strbench.run.evaluation import predict_source
+        from strbench.run.scoring import score
 
         correct = total = 0.0
         per_source: dict[str, float] = {}
         with preserved_rng():
             self.model.eval()
             try:
-                for source in self.val_sources:
-                    result = evaluate_source(
-                        self.recognizer,
-                        source,
-                        self.val_protocol,
-                        self.val_metrics,
-                        batch_size=self.cfg.batch_size,
-                        workers=self.cfg.workers,
-                    )
-                    n = result.score.evaluated
+                for full in self.val_sources:
+                    source = SpreadSubset(full, self.cfg.val_limit)
+                    with ui.progress(rate_unit="img", terminal_only=True, transient=True) as bar:
+                        task_id = bar.add_task(f"validate {Path(str(source.location)).name}", total=len(source))
+                        preds, _ = predict_source(
+                            self.recognizer, source, batch_size=self.cfg.batch_size, workers=self.cfg.workers,
+                            advance=functools.partial(bar.advance, task_id),
+                        )
+                    result = score(preds, self.val_protocol, self.val_metrics)
+                    n = result.evaluated
                     accuracy = result.metrics.get("word_accuracy", 0.0)
                     ui.info(
-                        f"step {self.pos.global_step}: {source.location}: word accuracy {accuracy:.2f}% ({n} samples)"
+                        f"step {self.pos.global_step}: {source.location}: word accuracy {accuracy:.2f}% ({n} samples"
+                        + (f" of {len(full)}, val_limit={self.cfg.val_limit}" if len(source) < len(full) else "") + ")"
                     )
                     correct += accuracy * n
                     total += n
@@ -429,8 +440,8 @@ class _Trainer:
 
     def _step(self, item: Any, requested: list[int]) -> tuple[float, int] | None:
         """One optimizer step on a loaded batch (``requested``: the source indices it was read from):
-        ``(loss, samples used)`` summed over the processes (loss averaged); ``None`` when no sample
-        of it was usable."""
+        ``(loss, samples used)`` summed over the processes (loss averaged; per label token when the
+        task's loss is a sum, see ``TrainTask.loss_tokens``); ``None`` when no sample of it was usable."""
         if item.skipped:
             loaded = set(item.indices)
             self.counts.add("unreadable", [self._sample_id(i) for i in requested if i not in loaded])
@@ -500,7 +511,10 @@ class _Trainer:
             self._clip()
             self.optimizer.step()
         self.scheduler.step()
-        loss_sum, used = reduce_sum([float(loss.detach()), float(kept)], self.dist, self.device)
+        tokens = getattr(self.task, "loss_tokens", None)
+        per = tokens(targets) if callable(tokens) else None
+        value = float(loss.detach()) / per if per else float(loss.detach())
+        loss_sum, used = reduce_sum([value, float(kept)], self.dist, self.device)
         return loss_sum / self.dist.world_size, int(used)
 
     def _clip(self) -> None:
@@ -520,8 +534,10 @@ class _Trainer:
         if self.auxiliary is not None:
             self.auxiliary.train()
         window: list[float] = []
-        validated_at = -1
+        validated_at = logged_at = -1
         start = time.perf_counter()
+        first_step = pos.global_step + 1
+        log_every = effective_log_every(cfg.log_every, self.total_steps - pos.global_step)
         self.log.write("start", step=pos.global_step, sample_passes=pos.sample_passes, config=cfg.to_dict(),
                        device=str(self.device), threads=torch.get_num_threads(), world_size=self.dist.world_size,
                        train_samples=len(self.train_source))
@@ -545,12 +561,12 @@ class _Trainer:
                     speed.add(used)
                     bar.update(
                         task_id, advance=1,
-                        description=f"train ep {pos.epoch + 1} loss {loss:.4f} lr "
+                        description=f"train ep {pos.epoch + 1} loss/token {loss:.4f} lr "
                         f"{self.scheduler.get_last_lr()[0]:.2e} {speed.rate():.0f} img/s",
                     )
-                    if self._due(cfg.log_every):
-                        self._log(window, start, speed.rate())
-                        window = []
+                    if pos.global_step == first_step or self._due(log_every):
+                        self._log(window, start, speed.rate(), first_step)
+                        window, logged_at = [], pos.global_step
                     if self._due(cfg.eval_every):
                         self._validate()
                         validated_at = pos.global_step
@@ -566,6 +582,8 @@ class _Trainer:
                 if self._out_of_time(start):
                     ui.info(f"stopping at step {pos.global_step}: max_minutes={cfg.max_minutes} reached")
                     break
+        if logged_at != pos.global_step and pos.global_step >= first_step:
+            self._log(window, start, speed.rate(), first_step)
         if validated_at != pos.global_step:
             self._validate()
         self._save()
@@ -598,17 +616,20 @@ class _Trainer:
         minutes = self.cfg.save_every_minutes
         return minutes > 0 and time.monotonic() - self.saved_at >= 60 * minutes
 
-    def _log(self, window: list[float], start: float, images_per_second: float) -> None:
+    def _log(self, window: list[float], start: float, images_per_second: float, first_step: int) -> None:
+        """A log line and a ``train`` event: the mean per-token loss since the last line, LR, img/s, ETA."""
         lr = self.scheduler.get_last_lr()[0]
         mean = sum(window) / len(window) if window else math.nan
         elapsed = time.perf_counter() - start
+        done = self.pos.global_step - first_step + 1
+        eta = elapsed / done * (self.total_steps - self.pos.global_step) if done > 0 else math.nan
         self.log.write(
             "train", step=self.pos.global_step, epoch=self.pos.epoch + 1, sample_passes=self.pos.sample_passes,
             loss=mean, lr=lr, images_per_second=images_per_second, seconds=elapsed,
         )
         ui.info(
-            f"step {self.pos.global_step}/{self.total_steps} epoch {self.pos.epoch + 1} loss {mean:.4f} "
-            f"lr {lr:.3g} {images_per_second:.0f} img/s ({elapsed:.0f} s)"
+            f"step {self.pos.global_step}/{self.total_steps} epoch {self.pos.epoch + 1} loss/token {mean:.4f} "
+            f"lr {lr:.3g} {images_per_second:.0f} img/s elapsed {_duration(elapsed)} ETA {_duration(eta)}"
         )
 
     def _all_counts(self) -> _Counts:
@@ -653,6 +674,23 @@ class _Trainer:
         for line in self._skip_lines(counts):
             ui.warn(line)
         self.log.write("skipped", **{kind: len(getattr(counts, kind)) for kind in _COUNT_KINDS})
+
+
+def effective_log_every(log_every: int, steps: int) -> int:
+    """``log_every``, lowered for a short run so it logs about 10 times (0: no lines in between)."""
+    return min(log_every, max(1, steps // 10)) if log_every > 0 else 0
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``3 min 5 s``, ``2 h 07 min`` (``?`` when unknown)."""
+    if not math.isfinite(seconds):
+        return "?"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def train(task: TrainTask, cfg: TrainConfig, host: PluginHost | None = None) -> TrainResult:

@@ -40,6 +40,11 @@ class TrainTask(Protocol):
         scalar loss; ``targets`` are on the same device."""
         ...
 
+    def loss_tokens(self, targets: Any) -> int | None:
+        """How many label tokens the loss of :meth:`training_step` on ``targets`` sums over, so the
+        loop logs a per-token mean whatever the reduction; ``None``: the loss is already a mean."""
+        return None
+
     def param_groups(self, cfg: TrainConfig) -> list[dict[str, Any]] | None:
         """Optimizer parameter groups (e.g. ``{"params": tps_params, "lr": cfg.lr * 0.1}``);
         ``None``: all parameters at ``cfg.lr``. Every trainable parameter must be in one group."""

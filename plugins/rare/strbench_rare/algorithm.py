@@ -14,6 +14,7 @@ from strbench import (
     InputSpec,
     Recognizer,
     TrainResult,
+    TrainSetting,
     UsageError,
     Variant,
 )
@@ -22,11 +23,18 @@ from strbench_rare.defaults import RECIPES, training_defaults
 from strbench_rare.labels import CHARSET, DECODE_MODES
 from strbench_rare.weights import PADDLE_RELEASES, import_paddle, load_model, shipped_weights
 
-#: Training settings this plugin reads itself (the rest are :class:`strbench.training.TrainConfig`
-#: fields). ``tps_init``: where the TPS starts, ``paddle`` (PaddleOCR's slanted fiducials, RARE
-#: paper Fig. 6a) or ``identity`` (the rectangle: the first images are seen unwarped).
-PLUGIN_SETTINGS = ("tps_init",)
 TPS_INITS = ("paddle", "identity")
+#: Training settings this plugin reads itself (the rest are :class:`strbench.TrainConfig` fields).
+TRAIN_SETTINGS = (
+    TrainSetting("tps_init", "paddle", " | ".join(TPS_INITS),
+                 "where the TPS starts: paddle (PaddleOCR's slanted fiducials, RARE paper Fig. 6a) or identity "
+                 "(the rectangle: the first images are seen unwarped)"),
+)
+PLUGIN_SETTINGS = tuple(s.name for s in TRAIN_SETTINGS)
+#: Conservative CPU training throughput (images/s, 2 threads) for the cost warning of 'strbench train':
+#: measured mv3 60-70 img/s and r34 22 img/s with the strbench-synth-real recipe (bf16) on a quiet CPU,
+#: r34 5 img/s on a shared one; fp32 (the paddle recipe) and a busy CPU are slower.
+CPU_TRAIN_IMAGES_PER_SECOND = {"mv3": 20.0, "r34": 5.0}
 
 #: ``--weights untrained``: a fresh network, also where trained weights ship.
 UNTRAINED = "untrained"
@@ -74,6 +82,7 @@ class RareAlgorithm(Algorithm):
     paper = "Robust Scene Text Recognition with Automatic Rectification (CVPR 2016)"
     default_variant = "mv3"
     recipe_dir = RECIPES
+    train_settings = TRAIN_SETTINGS
     default_protocol = "lower36"
     capabilities = Capabilities(train=True, export=("onnx",), import_weights=("paddle",))
     weight_releases = {"paddle": PADDLE_RELEASES}
@@ -88,6 +97,7 @@ class RareAlgorithm(Algorithm):
             defaults=training_defaults(key),
             default_weights=_shipped_path(key),
             training_data=_shipped_training_data(key),
+            cpu_train_images_per_second=CPU_TRAIN_IMAGES_PER_SECOND[key],
         )
         for key in ("mv3", "r34")
     }
@@ -151,7 +161,7 @@ class RareAlgorithm(Algorithm):
         from strbench_rare.train_task import RareTrainTask
 
         v = self.variant(variant)
-        tps_init = str(config.get("tps_init", "paddle"))
+        tps_init = str(config.get("tps_init", TRAIN_SETTINGS[0].default))
         if tps_init not in TPS_INITS:
             raise UsageError(f"rare setting tps_init={tps_init!r} must be one of {', '.join(TPS_INITS)}")
         cfg = TrainConfig.from_mapping(v.defaults, {k: val for k, val in config.items() if k not in PLUGIN_SETTINGS})

@@ -103,6 +103,10 @@ class RareTrainTask(TrainTask):
             loss = loss + self.cfg.aux_ctc_weight * self.auxiliary.loss(features, targets)
         return loss
 
+    def loss_tokens(self, targets: torch.Tensor) -> int | None:
+        """``sum`` adds the cross entropy of every sample's 25 positions (padding included)."""
+        return int(targets.numel()) if self.cfg.loss_reduction == "sum" else None
+
     def param_groups(self, cfg: TrainConfig) -> list[dict[str, Any]]:
         slow: list[torch.nn.Parameter] = []
         normal: list[torch.nn.Parameter] = []

@@ -16,6 +16,7 @@ from strbench import (
     InputSpec,
     Recognizer,
     TrainResult,
+    TrainSetting,
     Variant,
     WeightsRelease,
     load_recipe,
@@ -68,6 +69,16 @@ def init_untrained(model: RobustScanner, seed: int = 0) -> None:
         model.head.decoder.hybrid_decoder.embedding.weight[model.config.pad_idx] = 0.0
 
 
+#: Training settings this plugin reads itself (the rest are :class:`strbench.TrainConfig` fields).
+TRAIN_SETTINGS = (
+    TrainSetting("network", None, "JSON object or none",
+                 "overrides of the network's sizes (NetworkConfig fields), e.g. a width-reduced test network "
+                 "(none: the published r31 network)"),
+)
+#: Conservative CPU training throughput (images/s, 2 threads) for the cost warning of 'strbench train':
+#: the r31 network runs inference at about 6 img/s on 2 CPU threads, training costs about three times that.
+CPU_TRAIN_IMAGES_PER_SECOND = 2.0
+
 class RobustScannerAlgorithm(Algorithm):
     name = "robustscanner"
     version = __version__
@@ -78,6 +89,7 @@ class RobustScannerAlgorithm(Algorithm):
     capabilities = Capabilities(train=True, export=("onnx",), import_weights=("paddle",))
     weight_releases = {"paddle": {"r31": PADDLE_RELEASE}}
     recipe_dir = RECIPES
+    train_settings = TRAIN_SETTINGS
 
     def __init__(self) -> None:
         self.variants = {
@@ -90,6 +102,7 @@ class RobustScannerAlgorithm(Algorithm):
                 num_parameters=NUM_PARAMETERS,
                 defaults=dict(TRAIN_DEFAULTS),
                 default_weights=None,
+                cpu_train_images_per_second=CPU_TRAIN_IMAGES_PER_SECOND,
             )
         }
 

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from strbench import Batch, InputSpec, Recognizer, TrainConfig, TrainResult, TrainTask, UsageError, train
+from strbench_robustscanner.algorithm import TRAIN_SETTINGS
 from strbench_robustscanner.labels import LabelEncoder, Vocabulary
 from strbench_robustscanner.loss import sar_loss
 from strbench_robustscanner.network import RobustScanner
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from strbench_robustscanner.algorithm import RobustScannerAlgorithm
 
 #: Settings this plugin reads itself (the rest go to :class:`strbench.training.TrainConfig`).
-PLUGIN_SETTINGS = ("network",)
+PLUGIN_SETTINGS = tuple(s.name for s in TRAIN_SETTINGS)
 
 
 class RobustScannerTask(TrainTask):
