@@ -96,6 +96,7 @@ def row_html(index: str, record_id: str, section: str) -> str:
     return row
 
 
+@pytest.mark.slow
 def test_every_link_resolves_and_nothing_is_fetched(site: Path) -> None:
     pages_ = [site / "index.html", *sorted((site / "records").glob("*.html"))]
     assert len(pages_) > 20

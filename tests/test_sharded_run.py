@@ -43,6 +43,7 @@ def _strbench(prefix: list[str], results: Path) -> subprocess.CompletedProcess[s
     return done
 
 
+@pytest.mark.slow
 def test_two_processes_write_the_record_of_one(tmp_path: Path) -> None:
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
                 "--master-addr", "127.0.0.1", "--master-port", str(_free_port())]
@@ -60,6 +61,7 @@ def test_two_processes_write_the_record_of_one(tmp_path: Path) -> None:
     assert sharded.stdout.count("record written") <= 1  # rank 0 alone reports
 
 
+@pytest.mark.slow
 def test_a_sharded_run_keeps_skipped_samples_in_place_and_equal_figures(tmp_path: Path) -> None:
     from PIL import Image, ImageDraw
 

@@ -36,6 +36,7 @@ def _faults(mode: str) -> int:
     return int(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not GLIBC, reason="the allocator setting applies to glibc only")
 def test_retained_memory_saves_page_faults() -> None:
     default, retained = _faults("default"), _faults("retain")

@@ -37,6 +37,7 @@ def _perturb_batch_norm(model: torch.nn.Module) -> None:
         model.transform.loc_net.fc2.weight.normal_(0, 0.02, generator=gen)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", ["mv3", "r34"])
 def test_fast_equals_plain(variant: str) -> None:
     torch.manual_seed(0)

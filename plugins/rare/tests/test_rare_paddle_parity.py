@@ -54,6 +54,7 @@ def test_import_records_source_checksum(converted: tuple[Path, dict]) -> None:
         assert fh.metadata()["source_sha256"] == digest
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fast", [False, True], ids=["plain", "fast"])
 def test_outputs_and_strings_equal_paddle(converted: tuple[Path, dict], expected, fast: bool) -> None:
     meta, inputs, paddle_probs = expected
@@ -68,6 +69,7 @@ def test_outputs_and_strings_equal_paddle(converted: tuple[Path, dict], expected
         assert pred.confidence == pytest.approx(0.0 if math.isnan(conf) else conf, abs=TOLERANCE)
 
 
+@pytest.mark.slow
 def test_tar_and_pdparams_paths_load_directly(expected) -> None:
     meta, inputs, paddle_probs = expected
     recognizer = RareAlgorithm().load("mv3", ARCHIVE, "cpu")
@@ -87,6 +89,7 @@ def test_preprocessing_equals_paddleocr(expected) -> None:
     assert float((batch.images - torch.from_numpy(inputs)).abs().max()) < 1e-6
 
 
+@pytest.mark.slow
 def test_stages_equal_paddle(converted: tuple[Path, dict], arrays: dict[str, np.ndarray]) -> None:
     """Localisation net, TPS sampling and backbone-to-head separately, each on Paddle's input."""
     model = RareAlgorithm().load("mv3", converted[0], "cpu", fast=False).module()

@@ -57,6 +57,7 @@ def _config(out: Path, data: Path, **overrides) -> TrainConfig:
     return TrainConfig.from_mapping(ALGO.variants["mv3"].defaults, settings)
 
 
+@pytest.mark.slow
 def test_resume_is_bit_exact(tmp_path: Path, rendered_words: Path) -> None:
     full = train(_task(), _config(tmp_path / "full", rendered_words, max_steps=4))
     train(_task(), _config(tmp_path / "split", rendered_words, max_steps=2))
@@ -124,6 +125,7 @@ def test_token_mean_ignores_padding_and_ctc_uses_the_characters() -> None:
     assert lengths.tolist() == [2, 3] and flat.tolist() == targets[0, 1:3].tolist() + targets[1, 1:4].tolist()
 
 
+@pytest.mark.slow
 def test_strbench_recipe_trains_with_auxiliary_ctc_and_resumes_it(tmp_path: Path, rendered_words: Path) -> None:
     settings = {"teacher_forcing": True, "loss_reduction": "token-mean", "aux_ctc_weight": 0.5}
     cfg = _config(tmp_path / "a", rendered_words, max_steps=2, **settings)
@@ -184,6 +186,7 @@ def test_r34_loss_falls_on_real_crops_with_the_strbench_recipe(iiit5k_subset: Pa
     assert losses[-1] < 0.8 * losses[0], losses
 
 
+@pytest.mark.slow
 def test_tps_init_identity_starts_at_the_rectangle(tmp_path: Path, rendered_words: Path) -> None:
     from strbench import UsageError
     from strbench_rare.tps import initial_fiducials, target_fiducials

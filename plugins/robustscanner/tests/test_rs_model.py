@@ -123,6 +123,7 @@ def calibrate_batchnorm(model: RobustScanner, images: torch.Tensor) -> None:
     model.eval()
 
 
+@pytest.mark.slow
 def test_fast_path_equals_plain_path_on_full_size_network() -> None:
     torch.manual_seed(0)
     model = RobustScannerAlgorithm().build("r31")
@@ -133,6 +134,7 @@ def test_fast_path_equals_plain_path_on_full_size_network() -> None:
     assert float((plain[:, : early.shape[1]] - early).abs().max()) < 1e-5
 
 
+@pytest.mark.slow
 def test_fast_path_equals_plain_path_on_paddle_weights(tiny, tiny_model) -> None:
     batch = Batch([str(i) for i in range(len(tiny.io["images"]))], torch.from_numpy(tiny.io["images"]),
                   torch.from_numpy(tiny.io["valid_ratios"]))

@@ -75,6 +75,7 @@ def test_overfits_a_small_real_set_on_cpu(iiit5k: Path, tmp_path: Path) -> None:
     assert correct >= 16, list(zip(texts, loaded.labels))
 
 
+@pytest.mark.slow
 def test_resume_is_exact(iiit5k: Path, tmp_path: Path) -> None:
     train_file = write_subset(iiit5k, tmp_path, 8)
     algo = RobustScannerAlgorithm()
@@ -90,6 +91,7 @@ def test_resume_is_exact(iiit5k: Path, tmp_path: Path) -> None:
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.slow
 def test_onnx_export_matches_eager_and_runs_in_onnxruntime(tiny, tiny_model, iiit5k: Path, tmp_path: Path) -> None:
     algo = RobustScannerAlgorithm()
     rec = RobustScannerRecognizer(tiny_model, Vocabulary(dict90()), algo.variant("r31").input_spec)
