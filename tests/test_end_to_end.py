@@ -82,7 +82,7 @@ def test_folder_and_lmdb_give_identical_records_and_a_leaderboard(data_root, ins
     assert "<table>" in html_path.read_text()
     run_cli("leaderboard", "--results-dir", str(results), "--format", "csv", "-o", str(tmp_path / "b.csv"),
             "--include-untrained")
-    assert (tmp_path / "b.csv").read_text().startswith("algorithm,variant")
+    assert (tmp_path / "b.csv").read_text().startswith("rank,algorithm,variant")
 
 
 def test_run_without_data_root_uses_the_synthetic_default_set(install_entry_point, tmp_path) -> None:
