@@ -796,6 +796,17 @@ CONFINEMENT_CASES = [
 # -- output locations of the writing commands, checked before any work ------------------------------
 
 
+def _report_twice(folder: Path) -> list[str]:
+    """A report already written to ``folder/site``; the same command again, without --overwrite."""
+    from strbench.cli.main import main
+
+    args = ["report", "--results-dir", str(_good_run(folder).parent), "-o", str(folder / "site"),
+            "--include-synthetic", "--gallery-size", "0"]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["-q", *args]) == 0
+    return args
+
+
 def _nonempty(folder: Path) -> Path:
     _file_at(folder / "busy", "notes.txt")
     return folder / "busy"
@@ -865,7 +876,24 @@ HOLDOUT_CASES = [
     Case("holdout_out_non_empty_folder", "error",
          lambda f: ["data", "holdout", str(_holdout_source(f)), "--out", str(_nonempty(f))],
          ("is a non-empty folder that does not hold a holdout split",), check=_busy_untouched),
+    Case("report_output_is_a_file", "error",
+         lambda f: ["report", "--results-dir", str(_good_run(f).parent), "-o", str(_file_at(f))],
+         ("--output", "is a file, not a folder")),
+    Case("report_output_below_a_file", "error",
+         lambda f: ["report", "--results-dir", str(_good_run(f).parent), "-o", str(_file_at(f) / "site")],
+         ("--output", "which is a file, not a folder")),
+    Case("report_output_non_empty_folder", "error",
+         lambda f: ["report", "--results-dir", str(_good_run(f).parent), "-o", str(_nonempty(f))],
+         ("is a non-empty folder that does not hold a strbench report", "notes.txt"), check=_busy_untouched),
+    Case("report_output_holds_a_report", "error", _report_twice,
+         ("already holds a strbench report", "--overwrite")),
+    Case("errors_html_is_a_file", "error",
+         lambda f: ["errors", str(_good_run(f)), "--html", str(_file_at(f))], ("--html", "is a file, not a folder")),
+    Case("errors_html_non_empty_folder", "error",
+         lambda f: ["errors", str(_good_run(f)), "--html", str(_nonempty(f))],
+         ("is a non-empty folder that does not hold an error gallery",), check=_busy_untouched),
 ]
+
 
 
 # -- reading anything -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from strbench import ui
 from strbench.plugin.host import PluginHost
 from strbench.report.error_analysis import ErrorReport, analyse, analysed_versions, record_samples
 from strbench.report.gallery import ORDERS, Totals, open_sources, select_wrong, write_gallery
+from strbench.run.preflight import check_new_folder
 from strbench.run.protocols import protocol_from_json
 from strbench.run.records import load_record
 
@@ -23,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                  "group when complete, else every version; versions overlap)")
     p.add_argument("--top", type=int, default=15, help="rows in the confusion and wrong-word lists")
     p.add_argument("--html", type=Path, metavar="DIR", help="write a gallery of the wrong crops to DIR/index.html")
+    p.add_argument("--overwrite", action="store_true", help="with --html: replace the gallery DIR already holds")
     p.add_argument("--max-images", type=int, default=300,
                    help="wrong samples shown in the gallery, taken from every version in turn (default: 300)")
     p.add_argument("--order", choices=list(ORDERS), default="worst",
@@ -63,6 +65,8 @@ def print_report(rep: ErrorReport, top: int) -> None:
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
+    if args.html:  # before any work: a gallery never lands in someone else's folder
+        check_new_folder(args.html, "--html", overwrite=args.overwrite, own=("index.html",), what="an error gallery")
     typed = load_record(args.record)
     record = typed.to_json()  # the error-analysis helpers read the record's JSON
     protocol = host.protocol(args.protocol) if args.protocol else protocol_from_json(record["protocol"])

@@ -12,6 +12,7 @@ from strbench.cli.cmd_leaderboard import check_group, report_exclusions, untrain
 from strbench.cli.common import non_negative_int
 from strbench.plugin.host import PluginHost
 from strbench.report import leaderboard as lb
+from strbench.run.preflight import check_new_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "0: no galleries)")
     p.add_argument("--data-root", type=Path, metavar="DIR",
                    help="where the benchmark sets are, for the galleries' thumbnails, if not where the records ran")
+    p.add_argument("--overwrite", action="store_true", help="replace the report an existing DIR already holds")
     p.set_defaults(func=run)
+
+
+#: What a report folder holds; any other entry means DIR is someone else's folder.
+REPORT_FILES = ("index.html", "records", "plots")
 
 
 def display_names(algorithms: dict[str, Any]) -> dict[str, str]:
@@ -49,6 +55,7 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
     from strbench.report.site import build_site
 
     check_group(args.group, host)
+    check_new_folder(args.output, "--output", overwrite=args.overwrite, own=REPORT_FILES, what="a strbench report")
     algorithms = host.algorithms()
     warnings: list[str] = []
     board = build_site(args.results_dir, args.output, suites=host.suites(), group=args.group,
