@@ -153,3 +153,33 @@ def test_rescore_in_place_keeps_id_and_adds_intervals(tmp_path: Path) -> None:
     assert new.id == "x" and new.protocol.key == "lower36@2"
     assert new.rescored_from is not None and new.rescored_from.protocol == "lower36@1"
     assert new.intervals is not None and new.intervals["datasets"]["IIIT5k_3000"]
+
+
+def test_a_perturbed_records_gallery_shows_the_crops_as_the_model_read_them(tmp_path: Path) -> None:
+    import base64
+    import io
+
+    import numpy as np
+
+    from strbench.data.perturb import Perturbation
+    from strbench.report.gallery import record_perturbation, thumbnail
+
+    data = tmp_path / "data" / "SET"
+    (data / "img").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 255, (16, 40, 3), dtype=np.uint8)).save(data / "img" / f"{i}.png")
+    (data / "gt.txt").write_text("".join(f"img/{i}.png\tword\n" for i in range(2)))
+    rec = make_record(tmp_path, "p", [False, False], data_path=str(data / "gt.txt"))
+    record = json.loads(rec.read_text())
+    assert record_perturbation(record) is None  # a clean record's crops are shown as they are
+    record["data"]["perturbation"] = {"name": "rotation", "severity": 1, "seed": 0}
+    rec.write_text(json.dumps(record))
+    perturb = record_perturbation(record)
+    assert perturb == Perturbation("rotation", 1, 0)
+    raw = (data / "img" / "0.png").read_bytes()
+    shown = Image.open(io.BytesIO(base64.b64decode(thumbnail(raw, perturb, "img/0.png").split(",", 1)[1])))
+    assert shown.height > shown.width  # rotated by 90 degrees: the thumbnail is what the model saw
+    assert main(["-q", "errors", str(rec), "--html", str(tmp_path / "gal")]) == 0
+    page = (tmp_path / "gal" / "index.html").read_text()
+    assert "as the model read them, after rotation:1" in page and page.count("data:image/jpeg;base64,") == 2

@@ -10,7 +10,14 @@ from rich.table import Table
 from strbench import ui
 from strbench.plugin.host import PluginHost
 from strbench.report.error_analysis import ErrorReport, analyse, analysed_versions, record_samples
-from strbench.report.gallery import ORDERS, Totals, open_sources, select_wrong, write_gallery
+from strbench.report.gallery import (
+    ORDERS,
+    Totals,
+    open_sources,
+    record_perturbation,
+    select_wrong,
+    write_gallery,
+)
 from strbench.run.preflight import check_new_folder
 from strbench.run.protocols import protocol_from_json
 from strbench.run.records import load_record
@@ -83,8 +90,12 @@ def run(args: argparse.Namespace, host: PluginHost) -> int:
         for problem in problems:
             ui.warn(problem)
         try:
+            perturb = record_perturbation(record)
+            note = (f"Perturbed record: the crops are shown as the model read them, after "
+                    f"{typed.data.perturbation.key}." if perturb is not None and typed.data.perturbation else "")
             path, thumbs = write_gallery(args.html, f"{record['algorithm']} {record['variant']}: wrong readings "
-                                                    f"({protocol.key})", shown, sources, totals, args.order)
+                                                    f"({protocol.key})", shown, sources, totals, args.order,
+                                         note=note, perturb=perturb)
         finally:
             for src in sources.values():
                 src.close()

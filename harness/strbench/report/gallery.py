@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,12 +94,32 @@ class Totals:
         return cls(total, wrong)
 
 
-def thumbnail(image: bytes) -> str:
-    """A ``data:`` URI of the image scaled to :data:`THUMB_HEIGHT` pixels (JPEG: small pages)."""
+#: ``perturb(rgb, sample_key)``: the corruption a perturbed record's images went through.
+Perturb = Callable[[Any, str], Any]
+
+
+def record_perturbation(record: Mapping[str, Any]) -> Perturb | None:
+    """The corruption of a perturbed record (``data.perturbation``, as ``run --perturb`` stores it),
+    rebuilt with its seed so a gallery shows the crops as the model saw them; ``None`` for clean runs."""
+    info = (record.get("data") or {}).get("perturbation")
+    if not isinstance(info, Mapping):
+        return None
+    from strbench.data.perturb import Perturbation
+
+    return Perturbation(str(info.get("name")), int(info.get("severity", 0)), int(info.get("seed", 0)))
+
+
+def thumbnail(image: bytes, perturb: Perturb | None = None, key: str = "") -> str:
+    """A ``data:`` URI of the image scaled to :data:`THUMB_HEIGHT` pixels (JPEG: small pages); with
+    ``perturb``, of the image as that corruption changed it for sample ``key``."""
     from PIL import Image
 
     with Image.open(io.BytesIO(image)) as im:
         im = im.convert("RGB")
+        if perturb is not None:
+            import numpy as np
+
+            im = Image.fromarray(perturb(np.asarray(im), key))
         w = max(1, round(im.width * THUMB_HEIGHT / max(1, im.height)))
         im = im.resize((min(w, 8 * THUMB_HEIGHT), THUMB_HEIGHT))
         buf = io.BytesIO()
@@ -147,10 +167,12 @@ def _count(n: int) -> str:
 
 
 def gallery_page(title: str, shown: Sequence[Sample], sources: Mapping[str, SampleSource], totals: Totals, *,
-                 order: str = "worst", back: tuple[str, str] | None = None, note: str = "") -> tuple[str, int]:
+                 order: str = "worst", back: tuple[str, str] | None = None, note: str = "",
+                 perturb: Perturb | None = None) -> tuple[str, int]:
     """The gallery's HTML and the number of thumbnails embedded. ``shown``: the samples chosen
     (:func:`select_wrong`); ``totals``: what they were chosen from, stated on the page; ``back``:
-    (href, text) of a link above the title."""
+    (href, text) of a link above the title; ``perturb``: the record's corruption, applied to each
+    thumbnail so it shows what the model read."""
     index: dict[str, dict[str, int]] = {name: {src.key(i): i for i in range(len(src))} for name, src in sources.items()}
     cards, thumbs = [], 0
     for s in shown:
@@ -159,7 +181,8 @@ def gallery_page(title: str, shown: Sequence[Sample], sources: Mapping[str, Samp
         i = index.get(s.dataset, {}).get(s.key)
         if src is not None and i is not None:
             try:
-                img = f'<img alt="{html.escape(s.key)}" loading="lazy" src="{thumbnail(src.read(i).image)}">'
+                img = (f'<img alt="{html.escape(s.key)}" loading="lazy" '
+                       f'src="{thumbnail(src.read(i).image, perturb, s.key)}">')
                 thumbs += 1
             except (SampleError, OSError):
                 img = "<i>image unreadable</i>"
@@ -194,9 +217,11 @@ def gallery_page(title: str, shown: Sequence[Sample], sources: Mapping[str, Samp
 
 
 def write_gallery(out_dir: Path, title: str, shown: Sequence[Sample], sources: Mapping[str, SampleSource],
-                  totals: Totals | None = None, order: str = "worst") -> tuple[Path, int]:
+                  totals: Totals | None = None, order: str = "worst", *, note: str = "",
+                  perturb: Perturb | None = None) -> tuple[Path, int]:
     """Write ``out_dir/index.html``; return its path and the number of images embedded."""
-    page, thumbs = gallery_page(title, shown, sources, totals or Totals.of(shown), order=order)
+    page, thumbs = gallery_page(title, shown, sources, totals or Totals.of(shown), order=order, note=note,
+                                perturb=perturb)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "index.html"
     atomic_write_bytes(path, page.encode("utf-8"))

@@ -45,7 +45,7 @@ def error_gallery(record_path: Path, typed: Record, record: dict[str, Any], out_
     """Write a record's error gallery (``size`` wrong samples from every version in turn, worst
     first, thumbnails when its images are found) next to its page; ``None`` without predictions."""
     from strbench.report.error_analysis import analysed_versions, record_samples
-    from strbench.report.gallery import Totals, gallery_page, open_sources, select_wrong
+    from strbench.report.gallery import Totals, gallery_page, open_sources, record_perturbation, select_wrong
     from strbench.run.protocols import protocol_from_json
 
     if size <= 0 or typed.predictions is None:
@@ -63,7 +63,10 @@ def error_gallery(record_path: Path, typed: Record, record: dict[str, Any], out_
         warnings.append(f"{typed.id}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     title = f"Wrong readings: {pages.record_title(record, group, names)}"
     try:
-        html, _ = gallery_page(title, shown, sources, totals, back=(f"{typed.id}.html", "record"))
+        perturb = record_perturbation(record)
+        note = "The crops are shown as the model read them, after its perturbation." if perturb else ""
+        html, _ = gallery_page(title, shown, sources, totals, back=(f"{typed.id}.html", "record"), note=note,
+                               perturb=perturb)
     finally:
         for src in sources.values():
             src.close()
