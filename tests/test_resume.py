@@ -110,3 +110,36 @@ def test_fresh_recomputes_and_a_changed_configuration_does_not_resume(dummy, tmp
     calls.clear()
     assert run(root, results, "--fresh") == 0  # the interrupted configuration, recomputed in full
     assert sum(calls) == 12 and not state.exists()
+
+
+def test_the_state_is_appended_batch_by_batch_and_a_torn_last_line_is_cut_off(dummy, tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root = data_root(tmp_path / "data")
+    assert run(root, tmp_path / "whole", "--batch-size", "2") == 0
+    (whole,) = records(tmp_path / "whole")
+    calls: list[int] = []
+    real_decode = dummy.DigestRecognizer.decode
+
+    def interrupting_decode(self, outputs, batch):  # interrupt in the second version's second batch
+        calls.append(len(batch))
+        if len(calls) == 5 and not getattr(sys, "_resumed", False):
+            raise KeyboardInterrupt
+        return real_decode(self, outputs, batch)
+
+    monkeypatch.setattr(dummy.DigestRecognizer, "decode", interrupting_decode)
+    results = tmp_path / "results"
+    assert run(root, results, "--batch-size", "2") == 130
+    (state,) = results.glob(".resume-*.json")
+    lines = [json.loads(line) for line in state.read_text().splitlines()]
+    assert lines[0]["schema"] == "strbench.resume/2"
+    assert [next(iter(entry)) for entry in lines[1:]] == ["start", "v", "v", "v", "done", "start", "v"]
+    assert [len(entry["rows"]) for entry in lines[1:] if "v" in entry] == [2, 2, 1, 2]
+    with open(state, "a", encoding="utf-8") as fh:
+        fh.write('{"v": "SVT", "rows": [{"key"')  # a write cut short
+    calls.clear()
+    monkeypatch.setattr(sys, "_resumed", True, raising=False)
+    assert run(root, results, "--batch-size", "2") == 0
+    assert sum(calls) == 7  # IIIT5k_3000 kept; SVT (4) and IC13_857 (3) predicted
+    (resumed,) = records(results)
+    assert comparable(resumed) == comparable(whole)
+    assert not list(results.glob(".resume-*"))

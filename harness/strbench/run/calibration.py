@@ -102,9 +102,13 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
 
 def calibration_of(samples: Sequence[Scored], *, curves: bool = False) -> dict[str, Any]:
     """The calibration entry of one set of scored samples (see the module docstring)."""
-    confidence = np.array([s.confidence for s in samples], dtype=np.float64)
-    correct = np.array([s.label == s.prediction for s in samples], dtype=np.float64)
-    n = len(samples)
+    return calibration_of_arrays(np.array([s.confidence for s in samples], dtype=np.float64),
+                                 np.array([s.label == s.prediction for s in samples], dtype=np.float64), curves=curves)
+
+
+def calibration_of_arrays(confidence: np.ndarray, correct: np.ndarray, *, curves: bool = False) -> dict[str, Any]:
+    """:func:`calibration_of` from the samples' confidences and word correctness (0/1 floats)."""
+    n = len(confidence)
     out: dict[str, Any] = {"samples": n}
     if n:
         out["accuracy"] = _r(100 * correct.mean())
@@ -134,20 +138,27 @@ def calibration_of(samples: Sequence[Scored], *, curves: bool = False) -> dict[s
 
 def record_calibration(scores: Mapping[str, Any], suite: Any = None) -> dict[str, Any]:
     """The ``calibration`` section of a record from the ``DatasetScore`` of each version (with its
-    scored samples) and the suite's groups (complete groups only, samples pooled)."""
-    samples = {name: [sc for _, sc in s.samples] for name, s in scores.items()}
+    per-sample columns) and the suite's groups (complete groups only, samples pooled)."""
+    columns = {name: s.sample_columns().arrays() for name, s in scores.items()}
+    samples = {name: (conf, correct.astype(np.float64)) for name, (correct, _, conf) in columns.items()}
+
+    def pooled(names: Sequence[str]) -> dict[str, Any]:
+        parts = [samples[n] for n in names]
+        return calibration_of_arrays(np.concatenate([c for c, _ in parts]) if parts else np.zeros(0),
+                                     np.concatenate([k for _, k in parts]) if parts else np.zeros(0), curves=True)
+
     groups = {}
     for group, names in (suite.groups.items() if suite is not None else []):
         if all(n in samples for n in names):
-            groups[group] = calibration_of([sc for n in names for sc in samples[n]], curves=True)
+            groups[group] = pooled(list(names))
     return {
         "correct": "word-level: the prediction equals the label under the record's protocol",
         "bins": BINS,
         "coverages": list(COVERAGES),
         "ties": "expected over every order of equal confidences",
         "units": dict(UNITS),
-        "datasets": {name: calibration_of(s) for name, s in samples.items()},
-        "all": calibration_of([sc for s in samples.values() for sc in s], curves=True),
+        "datasets": {name: calibration_of_arrays(*s) for name, s in samples.items()},
+        "all": pooled(list(samples)),
         "groups": groups,
     }
 

@@ -75,14 +75,21 @@ def record_text(record: Record) -> str:
     return json.dumps(record.to_json(), indent=1, ensure_ascii=False, sort_keys=False, allow_nan=True) + "\n"
 
 
+def write_predictions_file(results_dir: Path, record_id: str, rows: Iterable[dict[str, Any]]) -> PredictionsRef:
+    """Write the predictions of record ``record_id`` (streaming, atomically); return the record's
+    reference to them."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    pred_path = results_dir / f"{record_id}{PREDICTIONS_SUFFIX}"
+    sha, count = write_predictions(pred_path, rows)
+    return PredictionsRef(pred_path.name, sha, count)
+
+
 def write_record(results_dir: Path, record: Record, predictions: Iterable[dict[str, Any]] | None) -> Path:
     """Write predictions (if any; ``record.predictions`` then names them) then the record; return its path."""
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / f"{record.id}.json"
     if predictions is not None:
-        pred_path = results_dir / f"{record.id}{PREDICTIONS_SUFFIX}"
-        sha, count = write_predictions(pred_path, predictions)
-        record.predictions = PredictionsRef(pred_path.name, sha, count)
+        record.predictions = write_predictions_file(results_dir, record.id, predictions)
     atomic_write_bytes(path, record_text(record).encode("utf-8"))
     return path
 

@@ -12,8 +12,9 @@ import contextlib
 import dataclasses
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from rich.progress import Progress, TaskID
 
@@ -32,11 +33,11 @@ from strbench.run.locate import locate_run, open_located
 from strbench.run.metrics import Metric
 from strbench.run.preflight import check_output_dir
 from strbench.run.protocols import Protocol
-from strbench.run.record import PerfSection, Record, Summary, WeightsIdentity
-from strbench.run.records import now_iso, record_id, write_record
+from strbench.run.record import PerfSection, PredictionsRef, Record, Summary, WeightsIdentity
+from strbench.run.records import now_iso, record_id, write_predictions_file, write_record
 from strbench.run.resume import ResumeState, run_key
 from strbench.run.runinfo import RunInfo
-from strbench.run.scoring import DatasetScore, score, summarize
+from strbench.run.scoring import DatasetScore, ScoreStream, summarize
 from strbench.run.sharding import (
     DistContext,
     Shard,
@@ -266,17 +267,21 @@ def _samples_run(loc: LocatedVersion, info: RunInfo) -> int:
 
 
 def predict_version(recognizer: Recognizer, loc: LocatedVersion, source: SampleSource, info: RunInfo,
-                    spool: PredictionSpool, advance: Callable[[int], None], ctx: DistContext) -> DatasetRun:
+                    spool: PredictionSpool, advance: Callable[[int], None], ctx: DistContext,
+                    state: ResumeState | None = None) -> DatasetRun:
     """Predict this process's share of one version (:func:`run_share`), streaming the predictions
-    into ``spool`` as they come (bounded memory)."""
+    into ``spool`` as they come (bounded memory) and, batch by batch, into the resume ``state``."""
     subset = run_share(source, info, ctx)
-    writer = spool.writer()
+    log = state.begin(loc) if state is not None else None
+    writer = spool.writer(log)
     start = time.perf_counter()
     _, model_s = predict_source(recognizer, subset, batch_size=info.batch_size, workers=info.workers,
                                 precision=info.precision, sink=writer.write, advance=advance,
                                 perturb=parse_perturbation(info.perturb, info.perturb_seed))
-    return DatasetRun(loc, writer.finish(), model_s, time.perf_counter() - start,
-                      synthetic=getattr(loc.version, "synthetic", False))
+    wall_s = time.perf_counter() - start
+    if log is not None:
+        log.finish(loc, model_s, wall_s)
+    return DatasetRun(loc, writer.finish(), model_s, wall_s, synthetic=getattr(loc.version, "synthetic", False))
 
 
 def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[LocatedVersion],
@@ -285,7 +290,7 @@ def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[Locat
     """Predict each found version, one progress bar each (images/s, ETA) under a bar for the whole
     run; every source but the (already open) first is opened here and closed. A version ``state``
     holds from an interrupted identical run is taken from there (no bar: the whole-run bar counts
-    what is left to predict); each newly predicted one is saved to it."""
+    what is left to predict); each newly predicted one is logged to it batch by batch."""
     cached = {loc.version.name: state.cached(loc) if state is not None else None for loc in found}
     sizes = {loc.version.name: len(shard_range(_samples_run(loc, info), ctx)) for loc in found}
     to_predict = [loc for loc in found if cached[loc.version.name] is None]
@@ -301,12 +306,10 @@ def predict_versions(host: PluginHost, recognizer: Recognizer, found: list[Locat
                 continue
             advance = _advancer(bar, bar.add_task(name, total=sizes[name]), overall)
             if i == 0:
-                runs.append(predict_version(recognizer, loc, first_source, info, spool, advance, ctx))
+                runs.append(predict_version(recognizer, loc, first_source, info, spool, advance, ctx, state))
             else:
                 with contextlib.closing(open_source(host, loc)) as source:
-                    runs.append(predict_version(recognizer, loc, source, info, spool, advance, ctx))
-            if state is not None:
-                state.save(loc, list(runs[-1].predictions), runs[-1].model_seconds, runs[-1].wall_seconds)
+                    runs.append(predict_version(recognizer, loc, source, info, spool, advance, ctx, state))
     return runs
 
 
@@ -332,10 +335,23 @@ def measure_perf(plan: RunPlan, recognizer: Recognizer, source: SampleSource, da
 # -- score ------------------------------------------------------------------------------------
 
 
-def score_runs(plan: RunPlan, runs: list[DatasetRun]) -> tuple[dict[str, DatasetScore], Summary]:
-    """Each version's score under the run's protocol and metrics, and their averages."""
-    scores = {r.located.version.name: score(r.predictions, plan.protocol, plan.metrics) for r in runs}
-    return scores, summarize(scores, plan.suite)
+def score_and_write_predictions(plan: RunPlan, runs: list[DatasetRun]
+                                ) -> tuple[dict[str, DatasetScore], Summary, PredictionsRef]:
+    """One pass over each version's spooled predictions: score them (keeping only the compact
+    per-sample columns intervals and calibration need) while writing the record's predictions file."""
+    scores: dict[str, DatasetScore] = {}
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for r in runs:
+            name = r.located.version.name
+            stream = ScoreStream(plan.protocol, plan.metrics, keep_samples=False)
+            for p in r.predictions:
+                stream.add(p)
+                yield p.to_json(name)
+            scores[name] = stream.result()
+
+    ref = write_predictions_file(plan.info.results_dir, str(plan.info.record_id), rows())
+    return scores, summarize(scores, plan.suite), ref
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -361,8 +377,10 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
             loaded.weights.extra["quantization"].update(calibration)
         spool = stack.enter_context(PredictionSpool(plan.info.results_dir))
         state = None if ctx.enabled else ResumeState(
-            plan.info.results_dir, run_key(plan.info, loaded.weights.to_json(), plan.protocol.id),
+            plan.info.results_dir, run_key(plan.info, loaded.weights.to_json(), plan.protocol.id), spool,
             fresh=not plan.info.resume)
+        if state is not None:
+            stack.callback(state.close)
         if ctx.is_main:
             host.notify_run_start(plan.info)
         runs = predict_versions(host, loaded.recognizer, found, first_source, plan.info, spool, state, ctx)
@@ -372,16 +390,20 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
             return Path(path), Record.from_json(record)
         wall = time.perf_counter() - t0
         perf = measure_perf(plan, loaded.recognizer, first_source, found[0].version.name) if plan.info.perf else None
-        scores, summary = score_runs(plan, gathered)
+        scores, summary, predictions = score_and_write_predictions(plan, gathered)
         record = build_record(plan.info, plan.algorithm, plan.protocol, host.algorithm_owner(plan.algorithm.name),
                               loaded, located, gathered, scores, summary, started=started, wall=wall, perf=perf,
                               intervals=record_intervals(scores, plan.suite),
                               calibration=record_calibration(scores, plan.suite))
         if ctx.enabled:
             describe_sharding(record, ctx)
-        host.notify_run_end(plan.info, record)
-        rows = (p.to_json(r.located.version.name) for r in gathered for p in r.predictions)
-        path = write_record(plan.info.results_dir, record, rows)  # before the spool is removed
+        try:
+            host.notify_run_end(plan.info, record)
+        except BaseException:
+            (plan.info.results_dir / predictions.file).unlink(missing_ok=True)
+            raise
+        record.predictions = predictions
+        path = write_record(plan.info.results_dir, record, None)
         if state is not None:
             state.finish()
     host.notify_result_written(path, record)

@@ -95,12 +95,13 @@ def rng_for(name: str, seed: int = BOOTSTRAP_SEED) -> np.random.Generator:
 
 
 def bootstrap_means(values: np.ndarray, rng: np.random.Generator, resamples: int = BOOTSTRAP_RESAMPLES) -> np.ndarray:
-    """Means of ``resamples`` resamples (with replacement) of the rows of ``values`` (n or n x k)."""
+    """Means of ``resamples`` resamples (with replacement) of the rows of ``values`` (n or n x k).
+    One resample is drawn at a time, so memory stays at one resample's size (the same draws and
+    means as drawing them in blocks)."""
     n = len(values)
     out = np.empty((resamples, *values.shape[1:]))
-    for start in range(0, resamples, 100):
-        idx = rng.integers(0, n, size=(min(100, resamples - start), n))
-        out[start:start + len(idx)] = values[idx].mean(axis=1)
+    for i in range(resamples):
+        out[i] = values[rng.integers(0, n, size=n)].mean(axis=0)
     return out
 
 
@@ -128,12 +129,13 @@ def _pair(interval: tuple[float, float]) -> list[float]:
 
 def record_intervals(scores: Mapping[str, Any], suite: Any = None, level: float = LEVEL) -> dict[str, Any]:
     """The ``intervals`` section of a record from the ``DatasetScore`` of each version (with its
-    scored samples) and the suite's groups (complete groups only)."""
+    per-sample columns) and the suite's groups (complete groups only)."""
     datasets: dict[str, Any] = {}
     draws: dict[str, np.ndarray] = {}
     sizes: dict[str, int] = {}
     for name, s in scores.items():
-        values = per_sample([sc for _, sc in s.samples])
+        correct, ned, _ = s.sample_columns().arrays()
+        values = np.column_stack((100.0 * correct.astype(np.float64), 100.0 * ned)).reshape(-1, 2)
         if not len(values):
             continue
         sizes[name] = len(values)
