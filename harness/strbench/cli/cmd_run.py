@@ -104,27 +104,22 @@ def info_from_args(args: argparse.Namespace) -> RunInfo:
 
 
 def run(args: argparse.Namespace, host: PluginHost) -> int:
-    from strbench.run.runner import run_benchmark
-    from strbench.run.sharding import context_from_env, leave
+    from strbench.run.runner import execute
+    from strbench.run.sharding import distributed_run
 
-    ctx = context_from_env()
-    if not ctx.is_main:  # under torchrun rank 0 reports the run
-        ui.configure(quiet=True)
-    try:
-        path, record = run_benchmark(host, info_from_args(args))
-    finally:
-        leave(ctx)
+    with distributed_run(info_from_args(args)) as (ctx, info):
+        if not ctx.is_main:  # under torchrun rank 0 reports the run
+            ui.configure(quiet=True)
+        result = execute(host, info, ctx)
     if not ctx.is_main:
         return 0
-    data = record.to_json()
+    record, data, algorithm = result.record, result.data, result.plan.algorithm
     if args.json:
-        print(json.dumps({"path": str(path), "record": data}, indent=1, ensure_ascii=False, allow_nan=True))
+        print(json.dumps({"path": str(result.path), "record": data}, indent=1, ensure_ascii=False, allow_nan=True))
         return 0
     print_run_summary(record)
-    algorithm = host.algorithms().get(record.algorithm)
     print_publisher_lines(record, algorithm)
     print_perf_summary(data)
-    ui.info(f"record written: {path}")
-    if algorithm is not None:
-        print_next_steps(data, algorithm.capabilities.train, sorted(algorithm.weight_releases))
+    ui.info(f"record written: {result.path}")
+    print_next_steps(data, algorithm.capabilities.train, sorted(algorithm.weight_releases))
     return 0

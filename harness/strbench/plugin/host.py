@@ -194,9 +194,10 @@ class PluginHost:
         """``strbench_run_end``: the run finished; plugins get the record's JSON form (not yet written)."""
         self.pm.hook.strbench_run_end(run=run, record=record.to_json())
 
-    def notify_result_written(self, path: Path, record: Record) -> None:
-        """``strbench_result_written``: the record was written to ``path``."""
-        self.pm.hook.strbench_result_written(path=path, record=record.to_json())
+    def notify_result_written(self, path: Path, record: Record, data: dict[str, Any] | None = None) -> None:
+        """``strbench_result_written``: the record was written to ``path`` (``data``: its JSON form as
+        written, when the caller has it)."""
+        self.pm.hook.strbench_result_written(path=path, record=record.to_json() if data is None else data)
 
     # -- what the plugins are -----------------------------------------------------------------
 

@@ -66,12 +66,21 @@ def dataset_result(run: DatasetRun, s: DatasetScore) -> DatasetResult:
 
 
 def protocol_info(protocol: Protocol) -> ProtocolInfo:
-    return ProtocolInfo.from_json({"key": protocol.key, **to_jsonable(protocol)})
+    """The record's ``protocol``: its key, id and case, and every other field of the protocol."""
+    fields = to_jsonable(protocol)
+    known = ProtocolInfo.known_keys()
+    return ProtocolInfo(protocol.key, fields.get("id"), fields.get("case"),
+                        extra={k: v for k, v in fields.items() if k not in known}, key_order=("key", *fields))
 
 
 def runtime_info(info: RunInfo, recognizer: Recognizer) -> RuntimeInfo:
-    return RuntimeInfo.from_json({"backend": info.backend, "device": info.device, "precision": info.precision,
-                                  "batch_size": info.batch_size, "workers": info.workers, **recognizer.describe()})
+    """The record's ``runtime``: how the run ran the model, and the recognizer's ``describe()``
+    (which may restate any of those)."""
+    described = recognizer.describe()
+    known: dict[str, Any] = {"backend": info.backend, "device": info.device, "precision": info.precision,
+                             "batch_size": info.batch_size, "workers": info.workers}
+    known.update((k, v) for k, v in described.items() if k in known)
+    return RuntimeInfo(**known, extra={k: v for k, v in described.items() if k not in known})
 
 
 def timing(runs: list[DatasetRun], started: str, wall: float) -> Timing:
@@ -84,7 +93,12 @@ def timing(runs: list[DatasetRun], started: str, wall: float) -> Timing:
 def perturbation_info(info: RunInfo) -> PerturbationInfo | None:
     """The record's ``data.perturbation`` of a ``--perturb`` run; ``None`` for a clean one."""
     perturbation = parse_perturbation(info.perturb, info.perturb_seed)
-    return PerturbationInfo.from_json(perturbation.describe()) if perturbation is not None else None
+    if perturbation is None:
+        return None
+    described = perturbation.describe()
+    known = PerturbationInfo.known_keys()
+    return PerturbationInfo(perturbation.name, perturbation.severity, perturbation.seed,
+                            extra={k: v for k, v in described.items() if k not in known})
 
 
 def command(info: RunInfo) -> dict[str, object]:

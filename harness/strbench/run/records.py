@@ -72,7 +72,20 @@ def read_predictions(path: Path) -> Iterator[tuple[str, SamplePrediction]]:
 
 def record_text(record: Record) -> str:
     """The record's JSON text as written to ``results/<id>.json``."""
-    return json.dumps(record.to_json(), indent=1, ensure_ascii=False, sort_keys=False, allow_nan=True) + "\n"
+    return record_json_text(record.to_json())
+
+
+def record_json_text(data: dict[str, Any]) -> str:
+    """The text of a record's JSON form as written to ``results/<id>.json``."""
+    return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False, allow_nan=True) + "\n"
+
+
+def write_record_json(results_dir: Path, record_id: str, data: dict[str, Any]) -> Path:
+    """Write a record's JSON form (its predictions already written) atomically; return its path."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{record_id}.json"
+    atomic_write_bytes(path, record_json_text(data).encode("utf-8"))
+    return path
 
 
 def write_predictions_file(results_dir: Path, record_id: str, rows: Iterable[dict[str, Any]]) -> PredictionsRef:

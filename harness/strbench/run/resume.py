@@ -25,6 +25,7 @@ from typing import IO, Any
 from strbench import ui
 from strbench.data.suite import LocatedVersion
 from strbench.plugin.types import to_jsonable
+from strbench.run.record import WeightsIdentity
 from strbench.run.runinfo import RunInfo
 from strbench.run.streaming import PredictionSpool, SpoolWriter, StoredPredictions
 
@@ -33,11 +34,11 @@ SCHEMA = "strbench.resume/2"
 Cached = tuple[StoredPredictions, float, float]
 
 
-def run_key(info: RunInfo, weights: dict[str, Any], protocol_id: str) -> dict[str, Any]:
+def run_key(info: RunInfo, weights: WeightsIdentity, protocol_id: str) -> dict[str, Any]:
     """What decides a run's predictions (not its id, results folder, workers or perf options)."""
     return to_jsonable({
         "algorithm": info.algorithm, "variant": info.variant,
-        "weights": weights.get("sha256") or weights.get("name"), "protocol": protocol_id,
+        "weights": weights.sha256 or weights.name, "protocol": protocol_id,
         "data_root": str(info.data_root.resolve()) if info.data_root else None, "suite": info.suite,
         "datasets": info.datasets, "dataset_paths": info.dataset_paths, "dataset_format": info.dataset_format,
         "dataset_root": str(info.dataset_root) if info.dataset_root else None,

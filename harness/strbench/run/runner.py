@@ -34,17 +34,16 @@ from strbench.run.metrics import Metric
 from strbench.run.preflight import check_output_dir
 from strbench.run.protocols import Protocol
 from strbench.run.record import PerfSection, PredictionsRef, Record, Summary, WeightsIdentity
-from strbench.run.records import now_iso, record_id, write_predictions_file, write_record
+from strbench.run.records import now_iso, record_id, write_predictions_file, write_record_json
 from strbench.run.resume import ResumeState, run_key
 from strbench.run.runinfo import RunInfo
 from strbench.run.scoring import DatasetScore, ScoreStream, summarize
 from strbench.run.sharding import (
     DistContext,
     Shard,
-    context_from_env,
     describe_sharding,
+    distributed_run,
     gather_runs,
-    join,
     shard_range,
     share,
 )
@@ -357,13 +356,29 @@ def score_and_write_predictions(plan: RunPlan, runs: list[DatasetRun]
 # -- the run ----------------------------------------------------------------------------------
 
 
+@dataclasses.dataclass
+class RunResult:
+    """What a finished run hands back: where the record is, the typed record, its JSON exactly as
+    written (serialised once, when written) and the plan it ran (its algorithm included)."""
+
+    path: Path
+    record: Record
+    data: dict[str, Any]
+    plan: RunPlan
+
+
 def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
-    """Evaluate ``info.algorithm`` on every located dataset and write the record (atomically).
-    Under torchrun every rank predicts its shard and rank 0 writes the one record
-    (``run/sharding.py``); every rank returns its path and content."""
-    ctx = context_from_env()
-    if ctx.enabled:
-        info = dataclasses.replace(info, device=join(ctx, info.device), resume=False)
+    """Evaluate ``info.algorithm`` on every located dataset and write the record (atomically);
+    return its path and content (:func:`execute` in its own distributed lifetime)."""
+    with distributed_run(info) as (ctx, joined):
+        result = execute(host, joined, ctx)
+    return result.path, result.record
+
+
+def execute(host: PluginHost, info: RunInfo, ctx: DistContext = SINGLE_PROCESS) -> RunResult:
+    """The run of ``info`` in the distributed context ``ctx`` (``run/sharding.py: distributed_run``
+    joins and leaves it). Under torchrun every rank predicts its shard and rank 0 writes the one
+    record; every rank returns its path and content."""
     plan = resolve(host, info)
     check_output_dir(plan.info.results_dir, "--results-dir")
     located = locate_datasets(host, plan)
@@ -377,7 +392,7 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
             loaded.weights.extra["quantization"].update(calibration)
         spool = stack.enter_context(PredictionSpool(plan.info.results_dir))
         state = None if ctx.enabled else ResumeState(
-            plan.info.results_dir, run_key(plan.info, loaded.weights.to_json(), plan.protocol.id), spool,
+            plan.info.results_dir, run_key(plan.info, loaded.weights, plan.protocol.id), spool,
             fresh=not plan.info.resume)
         if state is not None:
             stack.callback(state.close)
@@ -386,8 +401,8 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
         runs = predict_versions(host, loaded.recognizer, found, first_source, plan.info, spool, state, ctx)
         gathered = gather_runs(ctx, runs) if ctx.enabled else runs
         if gathered is None:  # not rank 0: rank 0 scores, writes and shares the result
-            path, record = share(ctx, None)
-            return Path(path), Record.from_json(record)
+            path, record, data = share(ctx, None)
+            return RunResult(Path(path), record, data, plan)
         wall = time.perf_counter() - t0
         perf = measure_perf(plan, loaded.recognizer, first_source, found[0].version.name) if plan.info.perf else None
         scores, summary, predictions = score_and_write_predictions(plan, gathered)
@@ -403,11 +418,11 @@ def run_benchmark(host: PluginHost, info: RunInfo) -> tuple[Path, Record]:
             (plan.info.results_dir / predictions.file).unlink(missing_ok=True)
             raise
         record.predictions = predictions
-        path = write_record(plan.info.results_dir, record, None)
+        data = record.to_json()
+        path = write_record_json(plan.info.results_dir, record.id, data)
         if state is not None:
             state.finish()
-    host.notify_result_written(path, record)
+    host.notify_result_written(path, record, data)
     if ctx.enabled:
-        share(ctx, (str(path), record.to_json()))
-    return path, record
-
+        share(ctx, (str(path), record, data))
+    return RunResult(path, record, data, plan)

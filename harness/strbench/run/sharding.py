@@ -10,7 +10,9 @@ nothing. Process groups: gloo on CPU, NCCL on CUDA (each rank on ``cuda:LOCAL_RA
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import dataclasses
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
@@ -19,10 +21,11 @@ import torch.distributed as dist
 from strbench.data.base import RawSample, SampleSource
 from strbench.run.assemble import DatasetRun
 from strbench.run.record import Record
+from strbench.run.runinfo import RunInfo
 from strbench.training.distributed import DistContext, context_from_env, init_distributed, shutdown
 
-__all__ = ["DistContext", "Shard", "context_from_env", "describe_sharding", "gather_runs", "join", "leave",
-           "shard_range", "share"]
+__all__ = ["DistContext", "Shard", "context_from_env", "describe_sharding", "distributed_run", "gather_runs", "join",
+           "leave", "shard_range", "share"]
 
 
 def shard_range(total: int, ctx: DistContext) -> range:
@@ -45,6 +48,20 @@ class Shard(SampleSource):
 
     def key(self, index: int) -> str:
         return self.inner.key(self.indices[index])
+
+
+@contextlib.contextmanager
+def distributed_run(info: RunInfo) -> Iterator[tuple[DistContext, RunInfo]]:
+    """A run's whole distributed lifetime, owned here: under torchrun join the process group and
+    run on this rank's device (no resume state: shards are not resumed), leave it when the run
+    ends, however it ends. A single process gets ``info`` unchanged."""
+    ctx = context_from_env()
+    try:
+        if ctx.enabled:
+            info = dataclasses.replace(info, device=join(ctx, info.device), resume=False)
+        yield ctx, info
+    finally:
+        leave(ctx)
 
 
 def join(ctx: DistContext, device: str) -> str:
