@@ -34,25 +34,8 @@ for split in IIIT5K_train_2000 SVT_train_257 IC15_train_4468; do
   fi
 done
 
-# a stage is finished when a sitting of it ended at the last step of its own schedule (or at step $2
-# when given: an extension resumes the stage with a longer schedule)
-finished() {
-  [[ -f "$1/train_log.jsonl" ]] && python3 - "$1/train_log.jsonl" "${2:-0}" <<'PY'
-import json, sys
-target, schedule, done = int(sys.argv[2]), 0, False
-for line in open(sys.argv[1]):
-    event = json.loads(line) if line.strip() else {}
-    if event.get("event") == "start":
-        schedule = event["config"].get("max_steps") or 0
-    elif event.get("event") == "end":
-        done = done or event["step"] >= (target or schedule)
-sys.exit(0 if done else 1)
-PY
-}
-
-resume_or_init() {  # $1 stage dir, $2 init weights (optional)
-  if [[ -f "$1/last.ckpt" ]]; then echo "--resume $1/last.ckpt"; elif [[ -n "${2:-}" ]]; then echo "--init-weights $2"; fi
-}
+# shellcheck source=benchmarks/train_stages.sh
+source benchmarks/train_stages.sh  # finished, resume_or_init
 
 [[ -f "$RUN/synth_train/data.mdb" ]] || strbench data synth "$RUN/synth_train" --count "$SYNTH_COUNT" --seed 1 --workers 2
 [[ -f "$RUN/synth_val/data.mdb" ]] || strbench data synth "$RUN/synth_val" --count 2000 --seed 2 --workers 2
