@@ -8,7 +8,7 @@ and may change without notice (a test checks that the packages under ``plugins/`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -24,6 +24,7 @@ from strbench.errors import (
     StrbenchError,
     UsageError,
 )
+from strbench.lazy import lazy_exports
 from strbench.plugin.algorithm import Algorithm, Recognizer
 from strbench.plugin.types import (
     Batch,
@@ -76,15 +77,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'strbench' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -7,20 +7,17 @@ functions load it on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from strbench.lazy import lazy_exports
 from strbench.perf.config import PerfConfig
 
 if TYPE_CHECKING:
     from strbench.perf.measure import measure_for_run, measure_recognizer
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("measure_for_run", "measure_recognizer"):
-        from strbench.perf import measure
-
-        return getattr(measure, name)
-    raise AttributeError(f"module 'strbench.perf' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, {"measure_for_run": "strbench.perf.measure",
+                                      "measure_recognizer": "strbench.perf.measure"})
 
 
 __all__ = ["PerfConfig", "measure_for_run", "measure_recognizer"]

@@ -12,8 +12,9 @@ sources), ``checkpoint`` (state and RNG), ``loop`` (the loop itself).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from strbench.lazy import lazy_exports
 from strbench.training.config import TrainConfig
 
 if TYPE_CHECKING:
@@ -28,15 +29,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'strbench.training' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = ["TrainConfig", "TrainTask", "seed_everything", "train"]
