@@ -116,14 +116,18 @@ def perf_device_label(perf: PerfSection) -> str:
     return f"{device} ({system.get('cpu_model', '?')}, {system.get('torch_threads', '?')} threads)"
 
 
-def row_from_record(record: Record, group: str) -> Row:
+def row_key(record: Record) -> tuple[str, ...]:
+    """Which row a record competes for: algorithm, variant, weights, protocol, backend, precision
+    (and its subset size: a subset run never competes with full runs)."""
     model = record.model_key
     key: tuple[str, ...] = (*model[:3], record.protocol.key, *model[3:])
-    if record.data.subset_limit:
-        key = (*key, f"subset {record.data.subset_limit}")  # a subset run never competes with full runs
+    return (*key, f"subset {record.data.subset_limit}") if record.data.subset_limit else key
+
+
+def row_from_record(record: Record, group: str) -> Row:
     g = record.summary.group(group)
     row = Row(
-        key=key, record_id=record.id, algorithm=record.algorithm, variant=record.variant,
+        key=row_key(record), record_id=record.id, algorithm=record.algorithm, variant=record.variant,
         weights=_weights_label(record.weights), trained=record.weights.trained, protocol=record.protocol.key,
         backend=record.runtime.backend, precision=record.runtime.precision, params=record.params,
         accuracy={dataset_label(d): d.metrics.get("word_accuracy") for d in record.datasets},
@@ -344,6 +348,10 @@ def completeness(record: Record, group: str) -> tuple[int, int]:
     return int(bool(record.summary.group(group).complete)), sum(1 for d in record.datasets if d.evaluated)
 
 
+def _candidate(record: Record, group: str, verdict: str) -> Candidate:
+    return Candidate(record.id, record.created, completeness(record, group)[1], _group_versions(record, group), verdict)
+
+
 def _group_versions(record: Record, group: str) -> str:
     g = record.summary.group(group)
     if not g.datasets:
@@ -439,24 +447,24 @@ def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: b
         if reason:
             board.excluded.append(Exclusion(record.id, reason))
             continue
-        by_key.setdefault(row_from_record(record, group).key, []).append((record, path))
+        by_key.setdefault(row_key(record), []).append((record, path))
     board.not_records = sum(1 for _ in results_dir.rglob("*.json")) - board.found if results_dir.is_dir() else 0
     for candidates in by_key.values():
         ranked = choose(candidates, group)
         best, best_path = ranked[0]
+        best_done = completeness(best, group)
         shown = [(best, best_path, False)]
-        verdicts = [Candidate(best.id, best.created, completeness(best, group)[1], _group_versions(best, group),
-                              "chosen: " + ("the only record" if len(ranked) == 1 else
-                                            "the most complete, newest among equally complete"))]
+        verdicts = [_candidate(best, group, "chosen: " + ("the only record" if len(ranked) == 1 else
+                                                           "the most complete, newest among equally complete"))]
         for record, path in ranked[1:]:
-            if completeness(record, group) < completeness(best, group):
+            done = completeness(record, group)
+            if done < best_done:
                 reason = (f"less complete than {best.id} ({_group_versions(record, group)} vs "
-                          f"{_group_versions(best, group)} {group} versions, {completeness(record, group)[1]} vs "
-                          f"{completeness(best, group)[1]} versions in all)")
+                          f"{_group_versions(best, group)} {group} versions, {done[1]} vs {best_done[1]} versions "
+                          f"in all)")
                 if include_partial and not aggregate:
                     shown.append((record, path, True))
-                    verdicts.append(Candidate(record.id, record.created, completeness(record, group)[1],
-                                              _group_versions(record, group), "shown as its own PARTIAL row: " + reason))
+                    verdicts.append(_candidate(record, group, "shown as its own PARTIAL row: " + reason))
                     continue
                 reason += "; --include-partial shows it as its own row"
             else:
@@ -464,10 +472,11 @@ def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: b
             if aggregate:
                 reason += " (aggregated with it)"
             board.excluded.append(Exclusion(record.id, reason))
-            verdicts.append(Candidate(record.id, record.created, completeness(record, group)[1],
-                                      _group_versions(record, group), "not shown: " + reason))
+            verdicts.append(_candidate(record, group, "not shown: " + reason))
         for record, path, partial in shown:
             row = row_from_record(record, group)
+            if record is best:
+                board.candidates[row_label(row)] = verdicts
             row.path, row.partial = path, partial
             if partial:
                 row.key = (*row.key, f"partial {record.id}")
@@ -489,7 +498,6 @@ def collect(results_dir: Path, *, group: str = DEFAULT_GROUP, include_subsets: b
                                                            "--include-untrained shows it"))
                 continue
             board.rows.append(row)
-        board.candidates[row_label(row_from_record(best, group))] = verdicts
     mark_stale(board.rows, [path for path, _ in board.problems])
     rank_rows(board.rows)
     return board
