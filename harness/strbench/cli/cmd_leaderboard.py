@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import textwrap
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -97,11 +98,9 @@ def report_exclusions(board: lb.Board, results_dir: Path, verbose: bool = False)
     other = f" (and {board.not_records} other .json files that are not records)" if board.not_records else ""
     message = f"{board.found} records found under {results_dir}{other}: {shown} rows shown"
     if board.excluded:
-        kinds: dict[str, int] = {}
-        for item in board.excluded:
-            kinds[_reason_kind(item.reason)] = kinds.get(_reason_kind(item.reason), 0) + 1
+        kinds = Counter(_reason_kind(item.reason) for item in board.excluded)
         message += (f", {len(board.excluded)} records left out ("
-                    + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1])) + ")"
+                    + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()) + ")"
                     + ("" if verbose or shown == 0 else "; --verbose lists them"))
     if shown == 0:
         ui.warn(message if board.found else f"no records found under {results_dir}{other}")

@@ -57,12 +57,6 @@ def ordered_protocols(rows: Sequence[lb.Row]) -> list[str]:
     return [primary, *(k for k in keys if k != primary)] if primary else []
 
 
-def label_limited(row: lb.Row, version: str, layout: lb.Layout) -> bool:
-    """The cell measures the labels, not the model (a case-sensitive row on a version whose labels
-    do not keep case): shown grey and never marked best."""
-    return lb.label_limited(row, version, layout)
-
-
 def _marks(row: lb.Row) -> str:
     marks = [] if row.trained else ["UNTRAINED"]
     if row.subset_limit:
@@ -151,7 +145,7 @@ def accuracy_table(rows: Sequence[lb.Row], layout: lb.Layout, group: str, css_id
         if cols.published:
             line.append(_published_cell(row))
         for v in cols.versions:
-            limited = label_limited(row, v, layout)
+            limited = lb.label_limited(row, v, layout)
             cell = accuracy_cell(row.accuracy.get(v), row.intervals.get(v),
                                  title=f"measures the labels, not the model: {notes.get(v, '')}" if limited else "")
             if limited:
