@@ -244,6 +244,9 @@ def test_perturbed_records_never_join_the_clean_board(tmp_path: Path) -> None:
         assert [r.record_id for r in board.rows] == ["2026-01-01T00:00:00"]
         assert any(e.record == "2026-02-01T00:00:00" and "perturbed input (blur:3)" in e.reason
                    for e in board.excluded)
+    from strbench.cli.cmd_leaderboard import _reason_kind
+
+    assert {_reason_kind(e.reason) for e in lb.collect(tmp_path).excluded} == {"perturbed"}
 
 
 def test_calibration_columns_show_figures_or_say_not_informative(tmp_path: Path) -> None:

@@ -111,7 +111,7 @@ def report_exclusions(board: lb.Board, results_dir: Path, verbose: bool = False)
             (ui.warn if shown == 0 else ui.info)(f"  {item.record}: {item.reason}")
 
 
-REASON_KINDS = (("less complete", "less complete"), ("as complete as", "superseded"), ("subset run", "subset"),
+REASON_KINDS = (("perturbed input", "perturbed"), ("less complete", "less complete"), ("as complete as", "superseded"), ("subset run", "subset"),
                 ("synthetic", "synthetic data"), ("training snapshot", "training snapshots"),
                 ("untrained", "untrained"), ("protocol", "other protocol"), ("kind ", "not accuracy runs"))
 
