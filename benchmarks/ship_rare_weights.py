@@ -2,11 +2,18 @@
 
     python benchmarks/ship_rare_weights.py [RUN_DIR] [--variant mv3] [--data-root DIR] [--no-curve-eval]
 
+Stages whose folders RUN_DIR lacks (a run that continued the shipped weights with ``refine`` only,
+``STAGES=refine REFINE_FROM=...``) are taken from the committed training record
+(``results/training/rare_<variant>.json``): their summaries, curve points and data sources carry
+over, and the new stages are added after them.
+
 1. evaluates each weights snapshot of the pre-training and fine-tuning stages on the six
    ``benchmark`` versions (records in ``results/training/rare_<variant>/curve/``): the curve's
    sample-passes -> accuracy points (the shipped weights are the last step, never selected on
    these test sets);
-2. copies the fine-tuned weights into the plugin (``strbench_rare/weights/rare_<variant>.safetensors``)
+2. copies the last stage's weights into the plugin: its ``best.safetensors`` when the stage
+   validated on held-out real training crops (``refine``: chosen on ``heldout.txt``, never on a
+   test set), else its ``last.safetensors``, (``strbench_rare/weights/rare_<variant>.safetensors``)
    with their identity beside them (``rare_<variant>.json``: recipe, data, steps, date, sha256);
 3. runs ``strbench run --plugin rare --backbone <variant>`` WITHOUT ``--weights`` on every available
    benchmark version, so the record shows the shipped weights;
@@ -30,7 +37,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 PLUGIN_WEIGHTS = REPO / "plugins" / "rare" / "strbench_rare" / "weights"
 RESULTS = REPO / "results"
-STAGES = ("pretrain", "pretrain_more", "finetune")  # train_rare_mv3.sh's stage folders, in order
+STAGES = ("pretrain", "pretrain_more", "finetune", "refine")  # train_rare_mv3.sh's stage folders, in order
+#: stages whose best.safetensors is chosen on the held-out split (validation on heldout.txt)
+HELD_OUT_STAGES = ("refine",)
 
 
 def read_events(log: Path) -> list[dict[str, Any]]:
@@ -105,7 +114,7 @@ def snapshot_points(run: Path, variant: str, data_root: Path, offsets: dict[str,
     out.mkdir(parents=True, exist_ok=True)
     existing = [json.loads(p.read_text()) | {"_path": str(p.relative_to(REPO))} for p in sorted(out.glob("*.json"))]
     points = []
-    for stage in STAGES:
+    for stage in offsets:
         for snap in sorted((run / stage / "snapshots").glob("step*.safetensors")):
             tag, digest = f"{stage}-{snap.stem}", sha256(snap)
             found = [r for r in existing if r["id"].endswith(tag) and r["weights"].get("sha256") == digest]
@@ -148,21 +157,25 @@ def plot(stages: dict[str, dict[str, Any]], offsets: dict[str, int], points: lis
 
     fig, loss_ax = plt.subplots(figsize=(9, 5.4), dpi=110)
     acc_ax = loss_ax.twinx()
-    colours = {"pretrain": "tab:blue", "pretrain_more": "tab:cyan", "finetune": "tab:purple"}
+    colours = {"pretrain": "tab:blue", "pretrain_more": "tab:cyan", "finetune": "tab:purple", "refine": "tab:green"}
     for stage, info in stages.items():
-        train = [e for e in info["events"] if e["event"] == "train"]
-        loss_ax.plot([e["sample_passes"] + offsets[stage] for e in train], [e["loss"] for e in train],
-                     color=colours[stage], lw=0.8, label=f"training loss ({stage})")
+        train = [e for e in info.get("events", []) if e["event"] == "train"]
+        if train:
+            loss_ax.plot([e["sample_passes"] + offsets[stage] for e in train], [e["loss"] for e in train],
+                         color=colours[stage], lw=0.8, label=f"training loss ({stage})")
         val = info["validation"]
+        held_out = stage in HELD_OUT_STAGES
         acc_ax.plot([v["sample_passes"] + offsets[stage] for v in val], [v["word_accuracy"] for v in val],
-                    color="tab:orange", marker=".", lw=0.8, label="synthetic validation (2,000) %" if stage == "pretrain" else None)
+                    color="tab:green" if held_out else "tab:orange", marker=".", lw=0.8,
+                    label=("held-out real training crops (639) %" if held_out
+                           else "synthetic validation (2,000) %" if stage == "pretrain" else None))
     if points:
         acc_ax.plot([p["sample_passes"] for p in points], [p["benchmark_word_accuracy"] for p in points],
                     color="tab:red", marker="o", lw=1.5, label="six benchmarks, weighted word accuracy %")
         for p in points[-1:]:
             acc_ax.annotate(f"{p['benchmark_word_accuracy']:.1f}%", (p["sample_passes"], p["benchmark_word_accuracy"]),
                             textcoords="offset points", xytext=(-30, 6))
-    for stage in STAGES[1:]:
+    for stage in list(offsets)[1:]:
         loss_ax.axvline(offsets[stage], color="grey", ls="--", lw=0.8)
     loss_ax.set_xlabel("sample-passes (training images seen)")
     loss_ax.set_ylabel("training loss (log)")
@@ -172,7 +185,8 @@ def plot(stages: dict[str, dict[str, Any]], offsets: dict[str, int], points: lis
     handles = loss_ax.get_legend_handles_labels()[0] + acc_ax.get_legend_handles_labels()[0]
     labels = loss_ax.get_legend_handles_labels()[1] + acc_ax.get_legend_handles_labels()[1]
     fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=3, frameon=False)
-    loss_ax.set_title("RARE-mv3 trained by strbench on a 2-core CPU: synthetic pre-training (two legs) | real fine-tuning", fontsize=9)
+    loss_ax.set_title("RARE-mv3 trained by strbench on a 2-core CPU: synthetic pre-training (two legs) | real fine-tuning"
+                      + (" | held-out-selected refining" if "refine" in offsets else ""), fontsize=9)
     fig.tight_layout(rect=(0, 0.08, 1, 1))  # room for the legend below the axes
     fig.savefig(png)
     plt.close(fig)
@@ -182,6 +196,8 @@ def stage_offsets(stages: dict[str, dict[str, Any]]) -> dict[str, int]:
     """Sample-passes before each stage (the stages run one after the other)."""
     offsets, total = {}, 0
     for stage in STAGES:
+        if stage not in stages:
+            continue
         offsets[stage] = total
         total += stages[stage]["sample_passes"]
     return offsets
@@ -194,6 +210,8 @@ def sha256(path: Path) -> str:
 def data_sources(run: Path, stages: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     sources = []
     for stage, info in stages.items():
+        if "events" not in info:
+            continue  # a stage carried over from the committed record: its sources come from there
         cfg = info["config"]
         repeat = cfg.get("train_data_repeat") or [1] * len(cfg["train_data"])
         for path, times in zip(cfg["train_data"], repeat):
@@ -226,24 +244,63 @@ def main() -> int:
     if not args.data_root.is_dir():
         print(f"skipped: benchmark data not found at {args.data_root}", file=sys.stderr)
         return 2
-    stages = {stage: stage_summary(run / stage) for stage in STAGES}
+    present = [stage for stage in STAGES if (run / stage / "train_log.jsonl").is_file()]
+    if not present:
+        raise SystemExit(f"{run} holds no stage folder with a train_log.jsonl ({', '.join(STAGES)})")
+    previous_path = RESULTS / "training" / f"rare_{variant}.json"
+    earlier = [stage for stage in STAGES[:STAGES.index(present[0])]]
+    previous: dict[str, Any] = json.loads(previous_path.read_text()) if earlier else {}
+    missing = [stage for stage in earlier if stage not in previous.get("stages", {})]
+    if missing:
+        raise SystemExit(f"{run} lacks the stages {', '.join(missing)} and {previous_path} does not hold them")
+    stages = {stage: previous["stages"][stage] for stage in earlier}
+    stages |= {stage: stage_summary(run / stage) for stage in present}
     offsets = stage_offsets(stages)
-    points = [] if args.no_curve_eval else snapshot_points(run, variant, args.data_root, offsets,
-                                                           evaluate=not args.reuse)
+    carried = [p for p in previous.get("curve", []) if not p.get("shipped") and p["stage"] in earlier]
+    new_offsets = {stage: offsets[stage] for stage in present}
+    points = carried + ([] if args.no_curve_eval else snapshot_points(run, variant, args.data_root, new_offsets,
+                                                                      evaluate=not args.reuse))
+    last = present[-1]
+    chosen_on_held_out = last in HELD_OUT_STAGES and (run / last / "best.safetensors").is_file()
+    source_weights = run / last / ("best.safetensors" if chosen_on_held_out else "last.safetensors")
+    selection: dict[str, Any] = {"weights": str(source_weights.relative_to(run)), "stage": last}
+    if chosen_on_held_out:
+        from safetensors import safe_open
+
+        with safe_open(str(source_weights), "pt") as handle:
+            meta = handle.metadata() or {}
+        selection |= {"rule": "the step with the best word accuracy on the held-out split (heldout.txt of "
+                              "strbench data holdout: 10% of the real training crops, by hash); the test sets "
+                              "were not consulted",
+                      "step": int(meta["global_step"]), "held_out_word_accuracy": float(meta["word_accuracy"])}
+    else:
+        selection["rule"] = "the stage's last step"
 
     # ship the weights with their identity
     PLUGIN_WEIGHTS.mkdir(parents=True, exist_ok=True)
     weights = PLUGIN_WEIGHTS / f"rare_{variant}.safetensors"
-    shutil.copyfile(run / "finetune" / "last.safetensors", weights)
+    shutil.copyfile(source_weights, weights)
     today = datetime.date.today().isoformat()
-    total_passes = sum(s["sample_passes"] for s in stages.values())
+    # a held-out-selected step may come before the stage's end: count the passes up to it
+    total_passes = sum(s["sample_passes"] for stage, s in stages.items() if stage != last)
+    last_passes = stages[last]["sample_passes"]
+    if "step" in selection:
+        last_passes = next((v["sample_passes"] for v in stages[last]["validation"] if v["step"] == selection["step"]),
+                           last_passes)
+    total_passes += last_passes
+    synthetic = sum(s["count"] for s in data_sources(run, stages) + previous.get("data_sources", [])
+                    if s.get("kind") == "synthetic" and s["stage"] != "pretrain_more")
     identity = {
         "name": f"strbench RARE-{variant} ({today})",
         "trained_by": "strbench (benchmarks/train_rare_mv3.sh)",
-        "recipe": "strbench-synth-real (pretrain, pretrain-more, then finetune)",
-        "data": "strbench data synth (400,000 + 60,000 synthetic words) + IIIT5K/SVT/IC15 training splits (6,725 real crops)",
+        "recipe": "strbench-synth-real (" + ", ".join(s.replace("_", "-") for s in stages) + ")",
+        "data": f"strbench data synth ({synthetic:,} synthetic words) + IIIT5K/SVT/IC15 training splits (6,725 real "
+                f"crops{'; the last stage held 639 of them out for selection' if chosen_on_held_out else ''})",
+        "training_data": f"synthetic {round(synthetic / 1000)}k + real 6.7k (IIIT5K, SVT, IC15 train), strbench recipe",
         "date": today,
-        "steps": {stage: s["steps"] for stage, s in stages.items()},
+        "steps": {stage: s["steps"] for stage, s in stages.items()} | (
+            {last: selection["step"]} if "step" in selection else {}),
+        "selection": selection,
         "sample_passes": total_passes,
         "sha256": sha256(weights),
         "training_record": f"results/training/rare_{variant}.json",
@@ -257,7 +314,7 @@ def main() -> int:
         strbench("run", "--plugin", "rare", "--backbone", variant, "--data-root", str(args.data_root))
         final = newest_record(RESULTS, since)
 
-    points.append({"stage": "finetune", "step": stages["finetune"]["steps"], "sample_passes": total_passes,
+    points.append({"stage": last, "step": identity["steps"][last], "sample_passes": total_passes,
                    "record": final["_path"], "benchmark_word_accuracy": benchmark_accuracy(final)["weighted"],
                    "shipped": True})
     png = RESULTS / "training" / f"rare_{variant}_curve.png"
@@ -277,7 +334,9 @@ def main() -> int:
         "stages": {stage: {k: v for k, v in s.items() if k != "events"} | {"recipe": s["config"].get("recipe")}
                    for stage, s in stages.items()},
         "recipe_file": "plugins/rare/strbench_rare/recipes/strbench-synth-real.toml",
-        "data_sources": data_sources(run, stages),
+        "data_sources": [s for s in previous.get("data_sources", []) if s["stage"] in earlier]
+                        + data_sources(run, stages),
+        "selection": selection,
         "sample_passes": total_passes,
         "wall_seconds": round(sum(s["wall_seconds"] for s in stages.values()), 1),
         "wall_seconds_note": "from each sitting's start to its last event, so steps repeated after an interruption count twice",
@@ -290,7 +349,7 @@ def main() -> int:
         "evaluation": {"record": final["_path"], "protocol": final["protocol"]["key"] if isinstance(final["protocol"], dict) and "key" in final["protocol"] else final["protocol"],
                        "benchmark": benchmark_accuracy(final)},
         "command": "benchmarks/train_rare_mv3.sh && python benchmarks/ship_rare_weights.py",
-        "notes": args.note,
+        "notes": [n for n in previous.get("notes", []) if earlier] + args.note,
     }
     out = RESULTS / "training" / f"rare_{variant}.json"
     out.write_text(json.dumps(record, indent=1, default=str) + "\n")

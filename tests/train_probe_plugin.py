@@ -89,7 +89,7 @@ class ProbeAlgorithm(Algorithm):
     @property
     def variants(self) -> dict[str, Variant]:  # type: ignore[override]
         return {"base": Variant("base", "probe", SPEC, CHARSET, defaults={"batch_size": 4, "lr": 0.05},
-                                cpu_train_images_per_second=IMAGES_PER_SECOND["value"])}
+                                cpu_train_images_per_second={"off": IMAGES_PER_SECOND["value"]})}
 
     def load(self, variant: str, weights: Path | None, device: str = "cpu", **options: Any) -> Recognizer:
         return ProbeRecognizer(make_model())

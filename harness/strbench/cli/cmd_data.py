@@ -82,6 +82,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--format", dest="image_format", choices=("jpeg", "png"), default="jpeg",
                    help="image encoding (default jpeg)")
     s.add_argument("--quality", type=int_at_least(1), default=90, help="JPEG quality (default 90)")
+    g = s.add_argument_group("geometry (curved and perspective text; defaults: docs/synth.md's rates)")
+    g.add_argument("--curve-rate", type=float, default=0.12, metavar="P", help="share of bent words (default 0.12)")
+    g.add_argument("--curve-max", type=float, default=0.30, metavar="A",
+                   help="largest bend amplitude in line heights (default 0.30; smallest 0.08)")
+    g.add_argument("--perspective-rate", type=float, default=0.35, metavar="P",
+                   help="share of words with a projective distortion (default 0.35)")
+    g.add_argument("--perspective-jitter", type=float, default=0.12, metavar="J",
+                   help="largest corner move in line heights (default 0.12)")
+    g.add_argument("--rotation", type=float, default=5.0, metavar="DEG", help="largest rotation (default 5)")
     s.add_argument("--overwrite", action="store_true", help="replace an existing LMDB at OUT")
 
     h = data_sub.add_parser("holdout", help="split training crops into train.txt and a held-out heldout.txt (by hash)")
@@ -338,12 +347,19 @@ def _synth_options(args: argparse.Namespace):
               (args.width is None or 8 <= args.width <= 4096, "--width must be in 8..4096"),
               (1 <= args.min_width <= args.max_width, "need 1 <= --min-width <= --max-width"),
               (1 <= args.quality <= 100, "--quality must be in 1..100"),
-              (not (args.backgrounds and args.no_backgrounds), "give --backgrounds or --no-backgrounds, not both")]
+              (not (args.backgrounds and args.no_backgrounds), "give --backgrounds or --no-backgrounds, not both"),
+              (0 <= args.curve_rate <= 1, "--curve-rate must be in 0..1"),
+              (0 < args.curve_max <= 2, "--curve-max must be in (0, 2] line heights"),
+              (0 <= args.perspective_rate <= 1, "--perspective-rate must be in 0..1"),
+              (0 <= args.perspective_jitter <= 1, "--perspective-jitter must be in 0..1 line heights"),
+              (0 <= args.rotation <= 45, "--rotation must be in 0..45 degrees")]
     for ok, message in checks:
         if not ok:
             raise UsageError(message)
     return SynthOptions(seed=args.seed, height=args.height, width=args.width, min_width=args.min_width,
-                        max_width=args.max_width, image_format=args.image_format, quality=args.quality)
+                        max_width=args.max_width, image_format=args.image_format, quality=args.quality,
+                        curve_rate=args.curve_rate, curve_max=args.curve_max, perspective_rate=args.perspective_rate,
+                        perspective_jitter=args.perspective_jitter, rotation=args.rotation)
 
 
 #: The fewest bytes one generated sample takes in the LMDB (image, label, keys), by image format:

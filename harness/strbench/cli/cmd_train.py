@@ -161,17 +161,20 @@ def warn_cpu_cost(algorithm: Any, variant: str, config: dict[str, Any], host: Pl
     from strbench.training.budget import CostEstimate, cpu_cost_warning, planned_steps
     from strbench.training.config import TrainConfig
 
-    figure = algorithm.variant(variant).cpu_train_images_per_second
-    if not figure:
-        return
+    figures = algorithm.variant(variant).cpu_train_images_per_second or {}
     extra = plugin_settings(algorithm)
     cfg = TrainConfig.from_mapping(algorithm.variant(variant).defaults,
                                    {k: v for k, v in config.items() if k not in extra})
+    precision = "off" if cfg.amp == "auto" else cfg.amp  # auto is full precision on a CPU
+    figure = figures.get(precision)
+    if not figure:
+        return
     steps = planned_steps(cfg.epochs, cfg.max_steps, train_samples(cfg, host), cfg.batch_size)
     if steps is None:
         return
     estimate = CostEstimate(steps, cfg.batch_size, figure)
-    message = cpu_cost_warning(estimate, f"a conservative CPU figure for {algorithm.name} {variant}")
+    label = "fp32" if precision == "off" else precision
+    message = cpu_cost_warning(estimate, f"{algorithm.name} {variant}'s figure for {label} on 2 CPU threads")
     if message:
         ui.warn(message)
 

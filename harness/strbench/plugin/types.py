@@ -108,10 +108,11 @@ class Variant:
     #: What ``default_weights`` were trained on, in a few words (leaderboards show it), e.g.
     #: ``"synthetic 460k + real 6.7k, strbench recipe"`` or ``"publisher's data (...)"``.
     training_data: str | None = None
-    #: A conservative figure for training throughput on a CPU (images/s at the variant's CPU recipe,
-    #: 2 threads): ``strbench train`` warns before a CPU run it estimates at over an hour. ``None``: no
-    #: figure, no warning.
-    cpu_train_images_per_second: float | None = None
+    #: Training throughput on 2 CPU threads, images/s by the run's ``amp`` setting (``"off"``: full
+    #: precision, ``"bf16"``), a little under what ``benchmarks/train_speed.py`` measures on a quiet
+    #: machine: ``strbench train`` warns before a CPU run it estimates at over an hour. A precision
+    #: without a figure (or ``None``): no estimate, no warning.
+    cpu_train_images_per_second: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)

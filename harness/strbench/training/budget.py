@@ -1,7 +1,7 @@
 """How long a CPU training run will take, estimated before it starts, and a smaller setting to try.
 
-The estimate is ``steps x batch_size / images_per_second``, with the algorithm's conservative CPU
-figure for the variant (``Variant.cpu_train_images_per_second``; docs/training.md lists them). It
+The estimate is ``steps x batch_size / images_per_second``, with the variant's CPU figure for the
+run's precision (``Variant.cpu_train_images_per_second``; docs/training.md lists them). It
 only advises: the run keeps the settings it was given.
 """
 

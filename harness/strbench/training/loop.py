@@ -15,7 +15,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
@@ -290,6 +290,8 @@ class _Trainer:
         self.step_module: torch.nn.Module = _StepModule(task, self.auxiliary)
         if self.dist.enabled:
             self.step_module = torch.nn.parallel.DistributedDataParallel(self.step_module)
+        if cfg.compile:
+            self.step_module = cast(torch.nn.Module, torch.compile(self.step_module))
         self.recognizer = task.make_recognizer() if self.val_sources else None
         self.pos = _Position()
         self.counts = _Counts()

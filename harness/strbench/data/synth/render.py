@@ -88,6 +88,14 @@ class SynthOptions:
     max_width: int = 256
     image_format: str = "jpeg"  # or "png"
     quality: int = 90
+    # geometry (defaults: the rates of the table above). Label and font are drawn first, so they never
+    # change; a different rate bends or distorts other samples, whose later draws (margins, background,
+    # colours) then differ too, while a different strength keeps the draws and scales the geometry
+    curve_rate: float = CURVE_RATE
+    curve_max: float = 0.30  # largest bend amplitude, as a fraction of the line height (smallest 0.08)
+    perspective_rate: float = PERSPECTIVE_RATE
+    perspective_jitter: float = 0.12  # largest corner move, as a fraction of the line height
+    rotation: float = 5.0  # largest rotation, degrees
 
 
 class Renderer:
@@ -151,8 +159,9 @@ class Renderer:
         left, right = min(xs) - stroke, right + stroke
         top, bottom = top - stroke, bottom + stroke
         line_h = bottom - top
-        curved = r.random() < CURVE_RATE
-        amplitude = line_h * r.uniform(0.08, 0.30) if curved else 0.0
+        opt = self.options
+        curved = r.random() < opt.curve_rate
+        amplitude = line_h * r.uniform(min(0.08, opt.curve_max), opt.curve_max) if curved else 0.0
         mt = round(line_h * r.uniform(0.0, 0.15) + amplitude)
         mb = round(line_h * r.uniform(0.0, 0.15) + amplitude)
         ml, mr = round(line_h * r.uniform(0.0, 0.3)), round(line_h * r.uniform(0.0, 0.3))
@@ -181,8 +190,8 @@ class Renderer:
         opt = self.options
         stroke = r.randint(1, 2) if r.random() < BORDER_RATE else 0
         masks, line_h = self._layout(r, label, font, stroke)
-        angle = r.uniform(-5, 5) if r.random() < ROTATE_RATE else 0.0
-        jitter = line_h * 0.12 if r.random() < PERSPECTIVE_RATE else 0.0
+        angle = r.uniform(-opt.rotation, opt.rotation) if r.random() < ROTATE_RATE else 0.0
+        jitter = line_h * opt.perspective_jitter if r.random() < opt.perspective_rate else 0.0
         mh, mw = masks.shape[:2]
         quad = effects.distort_quad(r, mw, mh, angle, jitter) if angle or jitter else None
         if quad is not None:
