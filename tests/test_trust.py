@@ -183,3 +183,15 @@ def test_a_perturbed_records_gallery_shows_the_crops_as_the_model_read_them(tmp_
     assert main(["-q", "errors", str(rec), "--html", str(tmp_path / "gal")]) == 0
     page = (tmp_path / "gal" / "index.html").read_text()
     assert "as the model read them, after rotation:1" in page and page.count("data:image/jpeg;base64,") == 2
+
+
+@pytest.mark.parametrize("command", [["errors"], ["calibration"], ["rescore"]])
+def test_a_replaced_predictions_file_is_refused_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        command: list[str]) -> None:
+    rec = make_record(tmp_path, "r", [True, False, True])
+    other = make_record(tmp_path / "other", "r", [False, False, True])  # same file name, other outcomes
+    predictions = rec.parent / json.loads(rec.read_text())["predictions"]["file"]
+    predictions.write_bytes((other.parent / predictions.name).read_bytes())
+    assert main([*command, str(rec)]) != 0
+    err = capsys.readouterr().err
+    assert predictions.name in err and "does not match" in err and "Traceback" not in err

@@ -181,6 +181,11 @@ def _other_json(path: Path) -> bool:
 
 
 def predictions_path(record_path: Path, record: Record) -> Path:
+    """The record's predictions file, after checking it exists and has the sha256 the record holds
+    (a replaced or damaged file is an error naming both, never silently read)."""
+    from strbench.run.record_check import verify_predictions
+
     if record.predictions is None:
         raise DataError(f"{record_path} has no per-sample predictions; it cannot be re-scored")
-    return record_path.parent / record.predictions.file
+    return verify_predictions(record_path, {"predictions": {"file": record.predictions.file,
+                                                            "sha256": record.predictions.sha256}})
