@@ -88,9 +88,12 @@ fi
 if want refine && ! finished "$RUN/refine"; then
   [[ -f "$RUN/holdout/split.json" ]] || strbench data holdout \
     "$STR_TRAIN/IIIT5K_train_2000" "$STR_TRAIN/SVT_train_257" "$STR_TRAIN/IC15_train_4468" --out "$RUN/holdout"
-  [[ -f "$RUN/synth_refine/data.mdb" ]] || strbench data synth "$RUN/synth_refine" --count 100000 --seed 4 --workers 2
+  # backgrounds from the training part only, so no held-out crop is seen, even as a blurred background
+  [[ -f "$RUN/synth_refine/data.mdb" ]] || strbench data synth "$RUN/synth_refine" --count 100000 --seed 4 --workers 2 \
+    --backgrounds "$RUN/holdout/train.txt"
+  # shellcheck disable=SC2086
   [[ -f "$RUN/synth_irregular/data.mdb" ]] || strbench data synth "$RUN/synth_irregular" --count 100000 --seed 5 \
-    --workers 2 $IRREGULAR
+    --workers 2 --backgrounds "$RUN/holdout/train.txt" $IRREGULAR
   # the training part's 6,086 real crops repeated 8x (48,688 per epoch) next to 200,000 fresh synthetic words
   # shellcheck disable=SC2046
   strbench -q train "${common[@]}" --recipe strbench-synth-real:refine \

@@ -192,3 +192,27 @@ def test_caps_only_fonts_upper_case_the_label(fonts, word_file: Path) -> None:
     labels = [renderer.sample(i)[0] for i in range(30)]
     assert all(label == label.upper() for label in labels)
     assert any(label.isalpha() for label in labels)
+
+
+def test_backgrounds_from_a_label_file_use_only_the_images_it_names(tmp_path: Path, fonts, word_file: Path) -> None:
+    crops = tmp_path / "crops"
+    crops.mkdir()
+    for i, colour in enumerate([(10, 200, 30), (200, 10, 30), (30, 10, 200)]):
+        cv2.imwrite(str(crops / f"{i}.png"), np.full((40, 120, 3), colour, np.uint8))
+    labels = tmp_path / "train.txt"
+    labels.write_text("crops/0.png\tword\ncrops/2.png\tother\n")  # crops/1.png is held out
+    renderer, sources = build_renderer(SynthOptions(seed=0), word_files=[word_file], background_dir=labels)
+    assert sources.background_files == 2 and sources.background_dir == str(labels)
+    assert sorted(tuple(int(v) for v in img[0, 0]) for img in renderer.backgrounds) == [(10, 200, 30), (30, 10, 200)]
+
+
+def test_backgrounds_naming_test_set_images_are_refused(tmp_path: Path, fonts, word_file: Path) -> None:
+    images = tmp_path / "str-benchmarks" / "SET"
+    images.mkdir(parents=True)
+    cv2.imwrite(str(images / "0.png"), np.full((40, 120, 3), 90, np.uint8))
+    labels = tmp_path / "train.txt"
+    labels.write_text("str-benchmarks/SET/0.png\tword\n")
+    with pytest.raises(DataError, match="benchmark test sets"):
+        build_renderer(SynthOptions(seed=0), word_files=[word_file], background_dir=labels)
+    with pytest.raises(DataError, match="does not exist"):
+        build_renderer(SynthOptions(seed=0), word_files=[word_file], background_dir=tmp_path / "missing.txt")

@@ -72,8 +72,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="font folders searched for TTF/OTF (default /usr/share/fonts and trdg's fonts)")
     s.add_argument("--words", type=Path, nargs="+", metavar="FILE",
                    help="word lists, one word per line (default wamerican and trdg's en.txt)")
-    s.add_argument("--backgrounds", type=Path, metavar="DIR",
-                   help="training images cropped for natural backgrounds (default ../shared/data/str-train)")
+    s.add_argument("--backgrounds", type=Path, metavar="DIR|LABELS",
+                   help="training images cropped for natural backgrounds: a folder, or a label file of "
+                        "path<TAB>label lines such as strbench data holdout's train.txt, so held-out crops stay "
+                        "unseen (default ../shared/data/str-train)")
     s.add_argument("--no-backgrounds", action="store_true", help="plain and gradient backgrounds only")
     s.add_argument("--height", type=positive_int, default=32, help="image height (default 32)")
     s.add_argument("--width", type=positive_int, help="fixed image width (default: from the aspect ratio)")
@@ -389,7 +391,7 @@ def _synth(args: argparse.Namespace, host: PluginHost) -> int:
     families = len(renderer.families)
     ui.info(f"fonts: {len(renderer.faces)} ({families} families) from {', '.join(sources.font_dirs)}")
     ui.info(f"words: {' + '.join(str(len(w)) for w in renderer.words)} from {', '.join(sources.word_files)}")
-    ui.info(f"backgrounds: {len(renderer.backgrounds)} of {sources.background_files} images below "
+    ui.info(f"backgrounds: {len(renderer.backgrounds)} of {sources.background_files} images in "
             f"{sources.background_dir}" if sources.background_dir else "backgrounds: plain and gradient only")
     with _progress(f"synth {args.out.name}", args.count) as advance:
         report = write_synth_lmdb(args.out, renderer, args.count, workers=args.workers, start=args.start,

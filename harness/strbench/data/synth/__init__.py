@@ -62,7 +62,8 @@ class SynthSources:
 def build_renderer(options: SynthOptions, *, font_dirs: list[Path] | None = None,
                    word_files: list[Path] | None = None, background_dir: Path | None | bool = True,
                    min_fonts: int = MIN_FONTS) -> tuple[Renderer, SynthSources]:
-    """A renderer from the default or given sources. ``background_dir``: a folder, True for
+    """A renderer from the default or given sources. ``background_dir``: a folder or a label file
+    (:func:`strbench.data.synth.effects.background_files`), True for
     :func:`default_background_dir` (plain/gradient backgrounds when absent), False/None for none."""
     from strbench.data.synth.fonts import default_font_dirs
 
@@ -73,16 +74,16 @@ def build_renderer(options: SynthOptions, *, font_dirs: list[Path] | None = None
     folder = default_background_dir() if background_dir is True else (Path(background_dir) if background_dir else None)
     images, listed = [], 0
     if folder is not None:
-        if not folder.is_dir():
-            raise DataError(f"background folder {folder} does not exist")
-        if "str-benchmarks" in folder.resolve().parts:
-            raise DataError(f"{folder} is inside the benchmark test sets; backgrounds must come from training "
-                            f"images (e.g. ../shared/data/str-train)")
+        if not (folder.is_dir() or folder.is_file()):
+            raise DataError(f"background folder or label file {folder} does not exist")
         found = background_files(folder)
+        if "str-benchmarks" in folder.resolve().parts or any("str-benchmarks" in p.resolve().parts for p in found):
+            raise DataError(f"{folder} is or names images inside the benchmark test sets; backgrounds must come "
+                            f"from training images (e.g. ../shared/data/str-train)")
         listed = len(found)
         images = load_backgrounds(found)
         if not images:
-            raise DataError(f"no readable images (jpg/png/bmp) below background folder {folder}")
+            raise DataError(f"no readable images (jpg/png/bmp) in the backgrounds {folder}")
     sources = SynthSources([str(d) for d in dirs], [str(f) for f in files],
                            None if folder is None else str(folder), listed)
     return Renderer(options, faces, words, images), sources

@@ -98,9 +98,16 @@ def strip_means(img: np.ndarray, mask: np.ndarray, strips: int = 3) -> list[tupl
 # --- backgrounds ----------------------------------------------------------------------------------
 
 
-def background_files(folder: Path) -> list[Path]:
-    """Image files below ``folder``, sorted by path."""
-    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+def background_files(source: Path) -> list[Path]:
+    """Image files below the folder ``source``, or named by the label file ``source`` (one
+    ``path<TAB>label`` line per image, the path relative to the file, as ``strbench data holdout``'s
+    ``train.txt``), sorted by path."""
+    source = Path(source)
+    if source.is_file():
+        lines = source.read_text(encoding="utf-8", errors="replace").splitlines()
+        named = {source.parent / line.split("\t", 1)[0].strip() for line in lines if line.strip()}
+        return sorted(p for p in named if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    return sorted(p for p in source.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
 def load_backgrounds(files: list[Path], pool: int = BACKGROUND_POOL) -> list[np.ndarray]:
