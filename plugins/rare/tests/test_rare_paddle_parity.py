@@ -23,7 +23,14 @@ from strbench_rare.algorithm import RareAlgorithm
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARCHIVE = FIXTURES / "rare_mv3_random.tar.gz"
-TOLERANCE = 1e-4
+#: End to end, the largest difference to Paddle's probabilities: 1.3e-4 measured on an AVX-512 Intel
+#: Xeon, under 1e-4 on an AVX2 AMD EPYC. The TPS sampler turns float32 rounding differences of the
+#: predicted fiducials (1e-6) into pixel differences at sharp edges of the rectified image, which
+#: the recogniser then carries; each stage on Paddle's own input stays within 1e-5.
+TOLERANCE = 5e-4
+#: The rectified image (values in [-1, 1]) from the network's own fiducials: 3.0e-4 measured on the
+#: Intel machine above.
+RECTIFIED_TOLERANCE = 1e-3
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +109,6 @@ def test_stages_equal_paddle(converted: tuple[Path, dict], arrays: dict[str, np.
             x = loc.pool(conv(x))
         fc1 = loc.fc1(loc.convs()[-1](x).mean(dim=(2, 3)))
         assert float((fc1 - torch.from_numpy(arrays["loc_fc1"])).abs().max()) < 1e-5
-        assert float((model.transform(images) - rectified).abs().max()) < 1e-5
+        assert float((model.transform(images) - rectified).abs().max()) < RECTIFIED_TOLERANCE
         probs = model.head(model.neck(model.backbone(rectified)))
         assert float((probs - torch.from_numpy(arrays["probs"])).abs().max()) < 1e-5

@@ -22,6 +22,7 @@ from strbench_rare.weights import PADDLE_RELEASES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARCHIVE = FIXTURES / "rare_mv3_random.tar.gz"
+TOLERANCE = 5e-4  # test_rare_paddle_parity.TOLERANCE: end to end against Paddle, across CPUs
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -71,7 +72,7 @@ def test_paddle_alias_downloads_converts_and_reproduces(fixture_server, tmp_path
     recognizer = algo.load("mv3", path, "cpu")
     batch = Batch(keys=meta["images"], images=torch.from_numpy(inputs))
     probs = recognizer.forward(batch)
-    assert float((probs - torch.from_numpy(paddle_probs)).abs().max()) < 1e-4
+    assert float((probs - torch.from_numpy(paddle_probs)).abs().max()) < TOLERANCE
     assert [p.text for p in recognizer.decode(probs, batch)] == meta["texts"]
 
 
