@@ -337,6 +337,9 @@ def main() -> int:
         "data_sources": [s for s in previous.get("data_sources", []) if s["stage"] in earlier]
                         + data_sources(run, stages),
         "selection": selection,
+        # the weights this run continued, as their own record evaluated them (the stages carried over)
+        "previous_weights": ({"weights": previous["weights"], "evaluation": previous["evaluation"]}
+                             if earlier else None),
         "sample_passes": total_passes,
         "wall_seconds": round(sum(s["wall_seconds"] for s in stages.values()), 1),
         "wall_seconds_note": "from each sitting's start to its last event, so steps repeated after an interruption count twice",
