@@ -221,10 +221,34 @@ def curve(args: argparse.Namespace) -> dict[str, Any]:
             runs.append(run)
             print(json.dumps({"amp": amp, "validation": validation, "wall_s": run["process_wall_s"]}), flush=True)
     other = load.as_dict()
-    return {"benchmark": "train_curve_precision", "plugin": "rare", "variant": "mv3", "recipe": RECIPE,
+    return {"benchmark": "train_curve_precision", "comparison": compare_curves(runs), "plugin": "rare", "variant": "mv3", "recipe": RECIPE,
             "steps": args.steps, "batch_size": args.batch_size, "eval_every": args.eval_every,
             "val_samples": args.val_samples, "machine": machine(), "runs": runs, "other_processes": other,
             "contended": (other.get("other_cpu_cores") or 0.0) > QUIET_CORES}
+
+
+def compare_curves(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """How far each precision's curves stray from the first run's (fp32): the largest gap in
+    validation word accuracy (points) and in per-token training loss at the logged steps, relative
+    to the first run's loss, over the whole run and over its second half."""
+    base = runs[0]
+    out: dict[str, Any] = {"reference": base["amp"]}
+    for run in runs[1:]:
+        acc_ref = {v["step"]: v["word_accuracy"] for v in base["validation"]}
+        acc_gaps = [abs(v["word_accuracy"] - acc_ref[v["step"]]) for v in run["validation"] if v["step"] in acc_ref]
+        loss_ref = {v["step"]: v["loss_per_token"] for v in base["loss"]}
+        steps = [v["step"] for v in run["loss"] if v["step"] in loss_ref]
+        rel = {v["step"]: abs(v["loss_per_token"] - loss_ref[v["step"]]) / loss_ref[v["step"]]
+               for v in run["loss"] if v["step"] in loss_ref}
+        half = max(steps) // 2 if steps else 0
+        out[run["amp"]] = {
+            "max_word_accuracy_gap_points": round(max(acc_gaps), 2) if acc_gaps else None,
+            "max_relative_loss_gap": round(max(rel.values()), 4) if rel else None,
+            "max_relative_loss_gap_second_half": round(max(g for s, g in rel.items() if s > half), 4) if rel else None,
+            "final_loss_per_token": {base["amp"]: base["loss"][-1]["loss_per_token"],
+                                     run["amp"]: run["loss"][-1]["loss_per_token"]},
+        }
+    return out
 
 
 def main() -> int:
