@@ -112,6 +112,7 @@ def step_rates(events: list[dict[str, Any]], warmup: int) -> tuple[list[float], 
 
 def loader_rate(plugin: str, variant: str, data: Path, batch: int, workers: int, batches: int) -> dict[str, Any]:
     """images/s of the training data pipeline alone (the recipe's augmentation, no model)."""
+    from strbench.cli.cmd_train import plugin_settings
     from strbench.data.loader import make_loader, open_dataset
     from strbench.plugin.host import PluginHost
     from strbench.training import TrainConfig
@@ -121,9 +122,9 @@ def loader_rate(plugin: str, variant: str, data: Path, batch: int, workers: int,
     host = PluginHost()
     algorithm = host.algorithm(plugin)
     recipe = load_recipe(algorithm.recipe_dir, RECIPE, variant)
-    known = set(TrainConfig.__dataclass_fields__)  # the plugin's own settings do not concern loading
+    extra = plugin_settings(algorithm)  # the plugin's own settings do not concern loading
     cfg = TrainConfig.from_mapping(algorithm.variant(variant).defaults,
-                                   {k: v for k, v in recipe.settings.items() if k in known})
+                                   {k: v for k, v in recipe.settings.items() if k not in extra})
     source = open_dataset(data, host.dataset_formats())
     augment = resolve_augmenter(cfg.augment, cfg.seed, cfg.augment_prob)
     spec = algorithm.variant(variant).input_spec

@@ -58,3 +58,15 @@ def _reset_console_verbosity():
 
     yield
     ui.configure(quiet=False)
+
+
+@pytest.fixture(scope="module")
+def fonts():
+    """The usable synthetic-data fonts of this machine (skips the test when too few are installed)."""
+    from strbench.data.synth.fonts import MIN_FONTS, discover_fonts
+    from strbench.errors import DataError
+
+    try:
+        return discover_fonts()
+    except DataError as exc:
+        pytest.skip(f"fewer than {MIN_FONTS} usable fonts installed ({exc}); install Debian fonts-* packages or trdg")

@@ -26,14 +26,6 @@ WORDS = ["harbour", "lantern", "meadow", "quarry", "saffron", "thimble", "velvet
 
 
 @pytest.fixture(scope="module")
-def fonts():
-    try:
-        return discover_fonts()
-    except DataError as exc:
-        pytest.skip(f"fewer than {MIN_FONTS} usable fonts installed ({exc}); install Debian fonts-* packages or trdg")
-
-
-@pytest.fixture(scope="module")
 def word_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("words") / "words.txt"
     path.write_text("\n".join(WORDS + ["naïve", "two words", "x" * 30, "boss's"]) + "\n")

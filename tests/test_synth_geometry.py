@@ -15,23 +15,13 @@ from test_synth import WORDS, lmdb_items
 
 from strbench.cli.main import main
 from strbench.data.synth import Renderer, SynthOptions, build_renderer, effects
-from strbench.data.synth.fonts import MIN_FONTS, discover_fonts
 from strbench.data.synth.render import CURVE_RATE, PERSPECTIVE_RATE
 from strbench.data.validate import validate_lmdb
-from strbench.errors import DataError
 
 SEED = 11
 COUNT = 60
 DEFAULTS = {"curve_rate": CURVE_RATE, "curve_max": 0.30, "perspective_rate": PERSPECTIVE_RATE,
             "perspective_jitter": 0.12, "rotation": 5.0}
-
-
-@pytest.fixture(scope="module")
-def fonts():
-    try:
-        return discover_fonts()
-    except DataError as exc:
-        pytest.skip(f"fewer than {MIN_FONTS} usable fonts installed ({exc}); install Debian fonts-* packages or trdg")
 
 
 @pytest.fixture(scope="module")
